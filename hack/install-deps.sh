@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian packages the build, tests and tools need.
+# Idempotent: with --check it only installs when something is missing.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config clang clang-format
+      libmicrohttpd-dev libjansson-dev libyaml-dev libcmocka-dev
+      libssl-dev libgnutls28-dev libcurl4-openssl-dev
+      openssl curl wrk python3 valgrind)
+
+missing() {
+    local lib
+    for lib in libmicrohttpd jansson yaml-0.1 cmocka openssl gnutls libcurl; do
+        pkg-config --exists "$lib" 2>/dev/null || return 0
+    done
+    local cmd
+    for cmd in cc clang clang-format openssl curl wrk python3 valgrind; do
+        command -v "$cmd" >/dev/null 2>&1 || return 0
+    done
+    return 1
+}
+
+if [ "${1:-}" = "--check" ] && ! missing; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps.sh: run as root (apt-get install)" >&2
+    exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${pkgs[@]}"

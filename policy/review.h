@@ -1,0 +1,34 @@
+/* review.h - AdmissionReview in, AdmissionReview answer out. */
+#ifndef POLICY_REVIEW_H
+#define POLICY_REVIEW_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "err.h"
+
+enum review_endpoint { REVIEW_MUTATE, REVIEW_VALIDATE };
+
+/*
+ * Parse a request body into a JSON value with the limits of cfg. Returns a
+ * new reference, or NULL with err set ("body is not JSON: ...").
+ */
+json_t *review_parse(const char *body, size_t len, struct err *err);
+
+/*
+ * Answer the AdmissionReview req (borrowed) for endpoint ep under cfg.
+ * Returns a new reference to the answer AdmissionReview (apiVersion of the
+ * request, kind AdmissionReview, response.uid = request.uid), whatever the
+ * decision. Returns NULL with err set when req is not an AdmissionReview (a
+ * JSON object whose request is an object with a string uid and an object
+ * kind): the caller answers 400 or exits 2.
+ */
+json_t *review_answer(enum review_endpoint ep, const json_t *req,
+                      const struct config *cfg, struct err *err);
+
+/* "mutate" or "validate" to REVIEW_*; -1 for anything else. */
+int review_endpoint_parse(const char *s);
+
+#endif
