@@ -8,17 +8,20 @@
 
 #include "config.h"
 #include "err.h"
+#include "rbac.h"
 
 enum review_endpoint { REVIEW_MUTATE, REVIEW_VALIDATE };
 
 /*
- * Parse a request body into a JSON value with the limits of cfg. Returns a
- * new reference, or NULL with err set ("body is not JSON: ...").
+ * Parse a request body into a JSON value. Returns a new reference, or NULL
+ * with err set ("body is not JSON: ...").
  */
 json_t *review_parse(const char *body, size_t len, struct err *err);
 
 /*
- * Answer the AdmissionReview req (borrowed) for endpoint ep under cfg.
+ * Answer the AdmissionReview req (borrowed) for endpoint ep under cfg, with
+ * the RBAC index rb (borrowed; NULL when there is no bindings source, which
+ * denies every cross-project pull).
  * Returns a new reference to the answer AdmissionReview (apiVersion of the
  * request, kind AdmissionReview, response.uid = request.uid), whatever the
  * decision. Returns NULL with err set when req is not an AdmissionReview (a
@@ -26,7 +29,8 @@ json_t *review_parse(const char *body, size_t len, struct err *err);
  * kind): the caller answers 400 or exits 2.
  */
 json_t *review_answer(enum review_endpoint ep, const json_t *req,
-                      const struct config *cfg, struct err *err);
+                      const struct config *cfg, const struct rbac *rb,
+                      struct err *err);
 
 /* "mutate" or "validate" to REVIEW_*; -1 for anything else. */
 int review_endpoint_parse(const char *s);

@@ -1,0 +1,445 @@
+/* review.c - AdmissionReview in, AdmissionReview answer out. */
+#include "review.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crossproject.h"
+#include "imageref.h"
+#include "imagestream.h"
+#include "podspec.h"
+#include "pullpolicy.h"
+#include "strbuf.h"
+
+/* The API server cuts longer warnings; we cut them ourselves, cleanly. */
+#define REVIEW_WARNING_MAX 256
+/* How much of an image reference a message quotes. */
+#define REVIEW_IMAGE_QUOTE 200
+
+/* What one request is about: the parts of request that the rules read. */
+struct review_req {
+    const json_t *request;
+    const char *ns;
+    const char *operation;
+    const char *group, *version, *kind;
+    const char *resource, *subresource;
+    const json_t *object, *old_object;
+};
+
+/* The decision being made for one request. */
+struct review_ctx {
+    const struct config *cfg;
+    const struct rbac *rb;
+    const struct review_req *req;
+    struct strbuf deny; /* the denial message, empty while allowed */
+    json_t *warnings;   /* array of strings */
+    int failed;         /* out of memory */
+};
+
+json_t *review_parse(const char *body, size_t len, struct err *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+
+    if (root == NULL)
+        err_set(err, "body is not JSON: %s (line %d, column %d)", jerr.text,
+                jerr.line, jerr.column);
+    return root;
+}
+
+int review_endpoint_parse(const char *s)
+{
+    if (strcmp(s, "mutate") == 0)
+        return REVIEW_MUTATE;
+    if (strcmp(s, "validate") == 0)
+        return REVIEW_VALIDATE;
+    return -1;
+}
+
+static const char *review_str(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+
+    return s != NULL ? s : "";
+}
+
+/* Check the envelope and pick out what the rules read. */
+static int review_read(const json_t *root, struct review_req *r,
+                       const char **api_version, struct err *err)
+{
+    const json_t *req, *kind, *v;
+
+    if (!json_is_object(root))
+        return err_set(err, "not an AdmissionReview: body is not a JSON "
+                            "object");
+    req = json_object_get(root, "request");
+    if (!json_is_object(req))
+        return err_set(err, "not an AdmissionReview: request must be an "
+                            "object");
+    if (!json_is_string(json_object_get(req, "uid")))
+        return err_set(err, "not an AdmissionReview: request.uid must be a "
+                            "string");
+    kind = json_object_get(req, "kind");
+    if (!json_is_object(kind))
+        return err_set(err, "not an AdmissionReview: request.kind must be an "
+                            "object");
+    v = json_object_get(root, "apiVersion");
+    *api_version = "admission.k8s.io/v1";
+    if (v != NULL) {
+        const char *s = json_string_value(v);
+
+        if (s == NULL || (strcmp(s, "admission.k8s.io/v1") != 0 &&
+                          strcmp(s, "admission.k8s.io/v1beta1") != 0))
+            return err_set(err, "not an AdmissionReview: apiVersion must be "
+                                "admission.k8s.io/v1 or v1beta1");
+        *api_version = s;
+    }
+    memset(r, 0, sizeof(*r));
+    r->request = req;
+    r->ns = review_str(req, "namespace");
+    r->operation = review_str(req, "operation");
+    r->group = review_str(kind, "group");
+    r->version = review_str(kind, "version");
+    r->kind = review_str(kind, "kind");
+    r->resource = review_str(json_object_get(req, "resource"), "resource");
+    r->subresource = review_str(req, "subResource");
+    r->object = json_object_get(req, "object");
+    r->old_object = json_object_get(req, "oldObject");
+    if (json_is_null(r->old_object))
+        r->old_object = NULL;
+    return 0;
+}
+
+/*
+ * The pod spec pointer for this request, or NULL when the rules leave it
+ * alone: only CREATE and UPDATE, the main resource, or the ephemeral
+ * containers subresource of pods.
+ */
+static const char *review_pointer(const struct review_req *r)
+{
+    if (strcmp(r->operation, "CREATE") != 0 &&
+        strcmp(r->operation, "UPDATE") != 0)
+        return NULL;
+    if (r->subresource[0] != '\0' &&
+        !(strcmp(r->resource, "pods") == 0 &&
+          strcmp(r->subresource, "ephemeralcontainers") == 0))
+        return NULL;
+    return podspec_pointer(r->group, r->version, r->kind);
+}
+
+static const char *const review_b64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Returns a new string with s base64-encoded, NULL on out of memory. */
+static json_t *review_base64(const char *s, size_t n)
+{
+    size_t out_len = (n + 2) / 3 * 4, i, j = 0;
+    char *out = malloc(out_len + 1);
+    json_t *str;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)(unsigned char)s[i] << 16 |
+                     (unsigned)(unsigned char)s[i + 1] << 8 |
+                     (unsigned char)s[i + 2];
+
+        out[j++] = review_b64[v >> 18 & 63];
+        out[j++] = review_b64[v >> 12 & 63];
+        out[j++] = review_b64[v >> 6 & 63];
+        out[j++] = review_b64[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)(unsigned char)s[i] << 16;
+
+        if (i + 1 < n)
+            v |= (unsigned)(unsigned char)s[i + 1] << 8;
+        out[j++] = review_b64[v >> 18 & 63];
+        out[j++] = review_b64[v >> 12 & 63];
+        out[j++] = i + 1 < n ? review_b64[v >> 6 & 63] : '=';
+        out[j++] = '=';
+    }
+    str = json_stringn_nocheck(out, j);
+    free(out);
+    return str;
+}
+
+/* The mutating side: a JSON Patch for imagePullPolicy, NULL if nothing. */
+static int review_mutate(const struct review_req *r, const struct config *cfg,
+                         json_t *response, struct err *err)
+{
+    const char *pointer = review_pointer(r);
+    const json_t *spec, *old_spec = NULL;
+    json_t *patch = NULL, *b64 = NULL;
+    char *text = NULL;
+    int rc = -1;
+
+    if (pointer == NULL || config_namespace_exempt(cfg, r->ns))
+        return 0;
+    /* The API server forbids changing imagePullPolicy of an existing pod. */
+    if (strcmp(r->operation, "UPDATE") == 0 && strcmp(r->kind, "Pod") == 0 &&
+        r->subresource[0] == '\0')
+        return 0;
+    spec = podspec_find(r->object, pointer);
+    if (spec == NULL)
+        return 0;
+    if (strcmp(r->operation, "UPDATE") == 0) {
+        old_spec = podspec_find(r->old_object, pointer);
+        if (old_spec == NULL)
+            old_spec = json_null(); /* no old containers: all are new */
+    }
+    patch = json_array();
+    if (patch == NULL) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    if (pullpolicy_patch(spec, old_spec, pointer, cfg->pull_mode, patch, err) !=
+        0)
+        goto out;
+    if (json_array_size(patch) > 0) {
+        text = json_dumps(patch, JSON_COMPACT);
+        b64 = text != NULL ? review_base64(text, strlen(text)) : NULL;
+        if (b64 == NULL ||
+            json_object_set_new(response, "patchType",
+                                json_string("JSONPatch")) != 0) {
+            err_set(err, "out of memory");
+            goto out;
+        }
+        json_object_set_new(response, "patch", b64);
+        b64 = NULL;
+    }
+    rc = 0;
+out:
+    json_decref(b64);
+    free(text);
+    json_decref(patch);
+    return rc;
+}
+
+/* Add a warning, cut to what the API server keeps, at a UTF-8 boundary. */
+static void review_warn(struct review_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void review_warn(struct review_ctx *ctx, const char *fmt, ...)
+{
+    char buf[REVIEW_WARNING_MAX + 1];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > REVIEW_WARNING_MAX) {
+        size_t end = REVIEW_WARNING_MAX - 3;
+
+        while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80)
+            end--;
+        memcpy(buf + end, "...", 4);
+    }
+    if (json_array_append_new(ctx->warnings, json_string(buf)) != 0)
+        ctx->failed = 1;
+}
+
+/* Start another part of the denial message. */
+static void review_deny(struct review_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void review_deny(struct review_ctx *ctx, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    strbuf_printf(&ctx->deny, "%s%s", ctx->deny.len > 0 ? "; " : "", buf);
+}
+
+/* Whether the exact image string appears in any container of spec. */
+static int review_image_in(const json_t *spec, const char *image)
+{
+    size_t l, i;
+    json_t *c;
+
+    for (l = 0; l < 3; l++) {
+        json_array_foreach(json_object_get(spec, podspec_lists[l]), i, c)
+        {
+            const char *s = json_string_value(json_object_get(c, "image"));
+
+            if (s != NULL && strcmp(s, image) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *const review_list_words[3] = {
+    "init container", "container", "ephemeral container"};
+
+/* The rules of /validate for one container image. */
+static void review_check_image(struct review_ctx *ctx, const char *what,
+                               const char *name, const char *image,
+                               const char *sa)
+{
+    const struct config *cfg = ctx->cfg;
+    const char *ns = ctx->req->ns;
+    struct imageref ref;
+    struct err perr = {{0}};
+    int quote = REVIEW_IMAGE_QUOTE;
+
+    if (imageref_parse(image, &ref, &perr) != 0) {
+        if (cfg->invalid_refs == CONFIG_WARN)
+            review_warn(ctx, "%s \"%s\": image \"%.*s\" is not a valid image "
+                             "reference: %s",
+                        what, name, quote, image, perr.msg);
+        else if (cfg->invalid_refs == CONFIG_DENY)
+            review_deny(ctx, "%s \"%s\": image \"%.*s\" is not a valid image "
+                             "reference: %s",
+                        what, name, quote, image, perr.msg);
+        return;
+    }
+    if (cfg->warn_dated_tags && ref.tag[0] != '\0' &&
+        imagestream_tag_is_dated(ref.tag))
+        review_warn(ctx, "%s \"%s\": tag \"%s\" embeds a date: it names one "
+                         "revision forever and default image pruning never "
+                         "removes it",
+                    what, name, ref.tag);
+    if (cfg->warn_latest &&
+        (strcmp(ref.tag, "latest") == 0 ||
+         (ref.tag[0] == '\0' && ref.digest[0] == '\0')))
+        review_warn(ctx, "%s \"%s\": image \"%.*s\" uses the latest tag; pin "
+                         "a version tag or a digest",
+                    what, name, quote, image);
+    if (cfg->cross_project != CONFIG_OFF) {
+        struct crossproject_ref cp;
+
+        if (crossproject_classify(cfg, &ref, ns, &cp) &&
+            !rbac_may_pull(ctx->rb, ns, sa, cp.project, cp.stream)) {
+            if (cfg->cross_project == CONFIG_DENY)
+                review_deny(ctx,
+                            "%s \"%s\" uses image \"%.*s\" from project "
+                            "\"%s\", but service account \"%s\" of project "
+                            "\"%s\" may not pull from it (no RBAC grant of get "
+                            "on imagestreams/layers there); fix: "
+                            "oc policy add-role-to-user system:image-puller "
+                            "system:serviceaccount:%s:%s --namespace=%s",
+                            what, name, quote, image, cp.project, sa, ns, ns,
+                            sa, cp.project);
+            else
+                review_warn(ctx,
+                            "%s \"%s\": %s:%s may not pull from project %s; "
+                            "fix: oc policy add-role-to-user "
+                            "system:image-puller system:serviceaccount:%s:%s "
+                            "--namespace=%s",
+                            what, name, ns, sa, cp.project, ns, sa, cp.project);
+        }
+    }
+}
+
+/* The rules of /validate for every container of a pod spec. */
+static void review_validate_podspec(struct review_ctx *ctx, const json_t *spec,
+                                    const json_t *old_spec)
+{
+    const char *sa = podspec_service_account(spec);
+    size_t l, i;
+    json_t *c;
+
+    for (l = 0; l < 3; l++) {
+        json_array_foreach(json_object_get(spec, podspec_lists[l]), i, c)
+        {
+            const char *image = json_string_value(json_object_get(c, "image"));
+            const char *name = json_string_value(json_object_get(c, "name"));
+
+            if (image == NULL)
+                continue;
+            /* Existing references stay allowed: scaling or relabelling never
+             * breaks when a binding is removed later. */
+            if (old_spec != NULL && review_image_in(old_spec, image))
+                continue;
+            review_check_image(ctx, review_list_words[l],
+                               name != NULL ? name : "", image, sa);
+        }
+    }
+}
+
+static int review_validate(const struct review_req *r,
+                           const struct config *cfg, const struct rbac *rb,
+                           json_t *response, struct err *err)
+{
+    const char *pointer = review_pointer(r);
+    const json_t *spec, *old_spec = NULL;
+    struct review_ctx ctx;
+    int rc = -1;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.cfg = cfg;
+    ctx.rb = rb;
+    ctx.req = r;
+    if (pointer == NULL || config_namespace_exempt(cfg, r->ns))
+        return 0;
+    spec = podspec_find(r->object, pointer);
+    if (spec == NULL)
+        return 0;
+    if (strcmp(r->operation, "UPDATE") == 0)
+        old_spec = podspec_find(r->old_object, pointer);
+    ctx.warnings = json_array();
+    if (ctx.warnings == NULL)
+        goto oom;
+    review_validate_podspec(&ctx, spec, old_spec);
+    if (ctx.failed || ctx.deny.failed)
+        goto oom;
+    if (ctx.deny.len > 0) {
+        json_t *status = json_pack("{s:i, s:s, s:s}", "code", 403, "reason",
+                                   "Forbidden", "message",
+                                   strbuf_str(&ctx.deny));
+
+        if (status == NULL ||
+            json_object_set_new(response, "status", status) != 0 ||
+            json_object_set(response, "allowed", json_false()) != 0)
+            goto oom;
+    }
+    if (json_array_size(ctx.warnings) > 0 &&
+        json_object_set(response, "warnings", ctx.warnings) != 0)
+        goto oom;
+    rc = 0;
+    goto out;
+oom:
+    err_set(err, "out of memory");
+out:
+    json_decref(ctx.warnings);
+    strbuf_free(&ctx.deny);
+    return rc;
+}
+
+json_t *review_answer(enum review_endpoint ep, const json_t *req,
+                      const struct config *cfg, const struct rbac *rb,
+                      struct err *err)
+{
+    struct review_req r;
+    const char *api_version;
+    json_t *answer = NULL, *response;
+    int rc;
+
+    if (review_read(req, &r, &api_version, err) != 0)
+        return NULL;
+    answer = json_pack("{s:s, s:s, s:{s:O, s:b}}", "apiVersion", api_version,
+                       "kind", "AdmissionReview", "response", "uid",
+                       json_object_get(r.request, "uid"), "allowed", 1);
+    if (answer == NULL) {
+        err_set(err, "out of memory");
+        return NULL;
+    }
+    response = json_object_get(answer, "response");
+    if (ep == REVIEW_MUTATE)
+        rc = review_mutate(&r, cfg, response, err);
+    else
+        rc = review_validate(&r, cfg, rb, response, err);
+    if (rc != 0) {
+        json_decref(answer);
+        return NULL;
+    }
+    return answer;
+}

@@ -1,0 +1,366 @@
+/* main.c - the command line: serve, review, test. */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "replay.h"
+#include "review.h"
+#include "server.h"
+#include "state.h"
+#include "yamljson.h"
+
+#define MAIN_REVIEW_MAX (64u << 20)
+
+static const char main_usage[] =
+    "usage:\n"
+    "  image-policy-webhook serve --tls-cert F --tls-key F [--listen "
+    "ADDR:PORT]\n"
+    "                             [--config F] [--bindings F] [--log-level "
+    "L]\n"
+    "  image-policy-webhook review mutate|validate [--config F] [--bindings "
+    "F] [FILE|-]\n"
+    "  image-policy-webhook test [--config F] [--bindings F] DIR...\n";
+
+/* The flags every command may take; NULL when not given. */
+struct main_opts {
+    const char *config, *bindings, *cert, *key, *listen, *log_level;
+    const char *args[64]; /* positional arguments */
+    int nargs;
+};
+
+/* One clear line and exit 2: the answer to bad command-line input. */
+static void main_bad(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+static void main_bad(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("image-policy-webhook: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see image-policy-webhook --help)\n", stderr);
+    exit(2);
+}
+
+static void main_parse(int argc, char **argv, const char *allowed,
+                       struct main_opts *o)
+{
+    static const struct {
+        const char *flag;
+        size_t off;
+    } flags[] = {
+        {"--config", offsetof(struct main_opts, config)},
+        {"--bindings", offsetof(struct main_opts, bindings)},
+        {"--tls-cert", offsetof(struct main_opts, cert)},
+        {"--tls-key", offsetof(struct main_opts, key)},
+        {"--listen", offsetof(struct main_opts, listen)},
+        {"--log-level", offsetof(struct main_opts, log_level)},
+    };
+    int i;
+    size_t f;
+
+    memset(o, 0, sizeof(*o));
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->nargs == (int)(sizeof(o->args) / sizeof(o->args[0])))
+                main_bad("too many arguments at %s", a);
+            o->args[o->nargs++] = a;
+            continue;
+        }
+        for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+            if (strcmp(a, flags[f].flag) == 0)
+                break;
+        if (f == sizeof(flags) / sizeof(flags[0]) || strstr(allowed, a) == NULL)
+            main_bad("unknown flag %s", a);
+        if (i + 1 >= argc || argv[i + 1][0] == '\0')
+            main_bad("%s needs a value", a);
+        *(const char **)((char *)o + flags[f].off) = argv[++i];
+    }
+}
+
+static struct state *main_state(const struct main_opts *o)
+{
+    struct err err = {{0}};
+    struct state *st = state_load(o->config, o->bindings, &err);
+
+    if (st == NULL) {
+        fprintf(stderr, "image-policy-webhook: %s\n", err.msg);
+        exit(2);
+    }
+    return st;
+}
+
+static int main_review(int argc, char **argv)
+{
+    struct main_opts o;
+    struct err err = {{0}};
+    struct state *st;
+    const char *path;
+    char *buf = NULL, *text = NULL;
+    size_t len;
+    json_t *req = NULL, *answer = NULL;
+    int ep, rc = 2;
+
+    if (argc < 1)
+        main_bad("review needs mutate or validate");
+    ep = review_endpoint_parse(argv[0]);
+    if (ep < 0)
+        main_bad("review: unknown endpoint %s (mutate or validate)", argv[0]);
+    main_parse(argc - 1, argv + 1, "--config --bindings", &o);
+    if (o.nargs > 1)
+        main_bad("review takes one FILE, got also %s", o.args[1]);
+    path = o.nargs == 1 ? o.args[0] : "-";
+    st = main_state(&o);
+    buf = yamljson_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+                             MAIN_REVIEW_MAX, &len, &err);
+    if (buf != NULL)
+        req = review_parse(buf, len, &err);
+    if (req != NULL)
+        answer =
+            review_answer((enum review_endpoint)ep, req, st->cfg, st->rb, &err);
+    if (answer != NULL)
+        text = json_dumps(answer, JSON_COMPACT);
+    if (text == NULL) {
+        fprintf(stderr, "image-policy-webhook: %s: %s\n", path,
+                err.msg[0] ? err.msg : "out of memory");
+        goto out;
+    }
+    puts(text);
+    rc = 0;
+out:
+    free(text);
+    free(buf);
+    json_decref(req);
+    json_decref(answer);
+    state_release(st);
+    return rc;
+}
+
+static int main_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Replay every *.json case of dir, in name order; count into pass/fail. */
+static int main_test_dir(const char *dir, const struct state *st, int *pass,
+                         int *fail)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL, **nn;
+    size_t n = 0, i;
+
+    if (d == NULL) {
+        fprintf(stderr, "image-policy-webhook: %s: cannot open directory\n",
+                dir);
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+
+        if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
+            continue;
+        nn = realloc(names, (n + 1) * sizeof(*names));
+        if (nn == NULL || (nn[n] = strdup(e->d_name)) == NULL) {
+            names = nn != NULL ? nn : names;
+            break;
+        }
+        names = nn;
+        n++;
+    }
+    closedir(d);
+    if (n > 0)
+        qsort(names, n, sizeof(*names), main_cmp);
+    for (i = 0; i < n; i++) {
+        char path[4096];
+        struct err err = {{0}};
+        int r;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        r = replay_case(path, st->cfg, st->rb, &err);
+        if (r == 1) {
+            printf("PASS %s\n", path);
+            (*pass)++;
+        } else {
+            printf("FAIL %s: %s\n", path, err.msg);
+            (*fail)++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return 0;
+}
+
+static int main_test(int argc, char **argv)
+{
+    struct main_opts o;
+    struct state *st;
+    int i, pass = 0, fail = 0, rc;
+
+    main_parse(argc, argv, "--config --bindings", &o);
+    if (o.nargs == 0)
+        main_bad("test needs at least one DIR");
+    st = main_state(&o);
+    for (i = 0; i < o.nargs; i++)
+        if (main_test_dir(o.args[i], st, &pass, &fail) != 0)
+            fail++;
+    printf("%d passed, %d failed\n", pass, fail);
+    state_release(st);
+    rc = fail > 0 ? 1 : 0;
+    return rc;
+}
+
+/* Paths of the files a SIGHUP reloads. */
+static struct main_opts main_serve_opts;
+
+/* SIGHUP: load config and bindings anew; a broken file keeps the old state. */
+static void *main_reloader(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+
+    while (sigwait(set, &sig) == 0) {
+        struct err err = {{0}};
+        struct state *st;
+
+        st = state_load(main_serve_opts.config, main_serve_opts.bindings, &err);
+        if (st == NULL) {
+            log_msg(LOG_ERROR, "reload failed, keeping the old state: %s",
+                    err.msg);
+            continue;
+        }
+        log_msg(LOG_INFO, "reloaded config and bindings (%zu bindings)",
+                rbac_binding_count(st->rb));
+        state_publish(st);
+    }
+    return NULL;
+}
+
+static char *main_error_body(int code, const char *msg)
+{
+    json_t *o = json_pack("{s:i, s:s}", "code", code, "error", msg);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+    json_decref(o);
+    return text;
+}
+
+static char *main_serve_review(void *arg, enum review_endpoint ep,
+                               const char *body, size_t len, int *status)
+{
+    struct err err = {{0}};
+    struct state *st = state_acquire();
+    json_t *req, *answer = NULL;
+    char *text;
+
+    (void)arg;
+    req = review_parse(body, len, &err);
+    if (req != NULL)
+        answer = review_answer(ep, req, st->cfg, st->rb, &err);
+    state_release(st);
+    if (answer == NULL) {
+        *status = 400;
+        text = main_error_body(400, err.msg);
+    } else {
+        *status = 200;
+        text = json_dumps(answer, JSON_COMPACT);
+    }
+    json_decref(req);
+    json_decref(answer);
+    return text;
+}
+
+static int main_serve_ready(void *arg)
+{
+    (void)arg;
+    return 1; /* serve only runs once certificates and state are loaded */
+}
+
+static int main_serve(int argc, char **argv)
+{
+    struct server_opts so;
+    struct err err = {{0}};
+    struct state *st;
+    static sigset_t hup;
+    pthread_t reloader;
+
+    main_parse(argc, argv,
+               "--config --bindings --tls-cert --tls-key --listen --log-level",
+               &main_serve_opts);
+    if (main_serve_opts.nargs > 0)
+        main_bad("serve takes no argument %s", main_serve_opts.args[0]);
+    if (main_serve_opts.cert == NULL || main_serve_opts.key == NULL)
+        main_bad("serve needs --tls-cert and --tls-key");
+    if (main_serve_opts.log_level != NULL) {
+        static const char *const levels[] = {"debug", "info", "warn", "error"};
+        int l;
+
+        for (l = 0; l < 4; l++)
+            if (strcmp(levels[l], main_serve_opts.log_level) == 0)
+                break;
+        if (l == 4)
+            main_bad("--log-level %s: must be debug, info, warn or error",
+                     main_serve_opts.log_level);
+        log_set_level((enum log_level)l);
+    }
+    st = main_state(&main_serve_opts);
+    log_msg(LOG_INFO, "config %s, bindings %s (%zu bindings)",
+            main_serve_opts.config ? main_serve_opts.config : "(defaults)",
+            main_serve_opts.bindings ? main_serve_opts.bindings
+                                     : "(none: cross-project pulls denied)",
+            rbac_binding_count(st->rb));
+    memset(&so, 0, sizeof(so));
+    so.listen = main_serve_opts.listen ? main_serve_opts.listen : "0.0.0.0:8443";
+    so.cert_file = main_serve_opts.cert;
+    so.key_file = main_serve_opts.key;
+    so.max_body = st->cfg->max_body;
+    so.review = main_serve_review;
+    so.ready = main_serve_ready;
+    state_publish(st);
+
+    /* Blocked in every thread (they inherit the mask): only the reloader
+     * takes SIGHUP. */
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
+    if (pthread_create(&reloader, NULL, main_reloader, &hup) != 0) {
+        fprintf(stderr, "image-policy-webhook: cannot start a thread\n");
+        return 1;
+    }
+    pthread_detach(reloader);
+    if (server_run(&so, &err) != 0) {
+        log_msg(LOG_ERROR, "serve: %s", err.msg);
+        fprintf(stderr, "image-policy-webhook: serve: %s\n", err.msg);
+        return 1;
+    }
+    log_msg(LOG_INFO, "stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        main_bad("missing command");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(main_usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "serve") == 0)
+        return main_serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "review") == 0)
+        return main_review(argc - 2, argv + 2);
+    if (strcmp(argv[1], "test") == 0)
+        return main_test(argc - 2, argv + 2);
+    main_bad("unknown command %s", argv[1]);
+}
