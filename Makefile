@@ -40,7 +40,7 @@ APP_OBJ     := $(APP_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ    := $(BUILD)/webhook/main.o
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Tests of webhook/ modules link the process code too; policy tests do not.
-APP_TESTS   := $(BUILD)/tests/test_yamljson
+APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
