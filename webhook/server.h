@@ -20,21 +20,47 @@ typedef char *(*server_review_fn)(void *arg, enum review_endpoint ep,
 /* Whether /readyz says ready. Called from several threads at once. */
 typedef int (*server_ready_fn)(void *arg);
 
+/*
+ * The text of GET /metrics (Prometheus text format): a new malloc'd
+ * NUL-terminated string, NULL when out of memory (answered 500). Called from
+ * several threads at once.
+ */
+typedef char *(*server_metrics_fn)(void *arg);
+
+/*
+ * Called once for every answered request, after the answer is queued, from
+ * several threads at once. route is "/mutate", "/validate", "/healthz",
+ * "/readyz", "/metrics" or "other" (never the client's path, so that it can
+ * be a metric label); status is the HTTP status sent; seconds the time from
+ * the end of the request headers to the answer.
+ */
+typedef void (*server_observe_fn)(void *arg, const char *route, int status,
+                                  double seconds);
+
 struct server_opts {
     const char *listen;    /* "ADDR:PORT", default "127.0.0.1:8443" */
     const char *cert_file; /* PEM serving certificate (chain) */
     const char *key_file;  /* PEM private key */
-    size_t max_body;       /* bytes; larger bodies get 413 */
+    size_t max_body;       /* bytes; larger bodies get 413; 0: 8 MiB */
     unsigned threads;      /* worker threads, 0 for one per core */
     server_review_fn review;
     server_ready_fn ready;
-    void *arg; /* passed to review and ready */
+    void *arg; /* passed to review, ready, metrics and observe */
+    /* Optional, 0 or NULL for the default. */
+    unsigned timeout_s;        /* idle connection timeout; 0: 30 s */
+    unsigned max_connections;  /* open connections at most; 0: 1024 */
+    unsigned grace_s;          /* shutdown wait for requests; 0: 10 s */
+    server_metrics_fn metrics; /* NULL: GET /metrics is 404 */
+    server_observe_fn observe; /* NULL: not called */
 };
 
 /*
  * Serve until SIGINT or SIGTERM, then stop accepting, finish the requests in
- * flight and return 0. Returns -1 with err set when the server cannot start
- * (bad certificate or key, address in use, ...).
+ * flight (for at most grace_s) and return 0. A second signal kills the
+ * process at once (default action of that signal).
+ * Returns -1 with err set when the server cannot start (bad certificate or
+ * key, address in use, ...). Installs handlers for SIGINT and SIGTERM while
+ * it runs and restores the previous ones before returning. Logs to stderr.
  */
 int server_run(const struct server_opts *opts, struct err *err);
 

@@ -1,0 +1,1083 @@
+/* server.c - the HTTPS server: routes, limits, TLS (libmicrohttpd + GnuTLS). */
+#define _GNU_SOURCE /* pipe2, SOCK_CLOEXEC, explicit_bzero */
+
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+
+#define DEFAULT_LISTEN    "127.0.0.1:8443"
+#define DEFAULT_MAX_BODY  ((size_t)8 << 20)
+#define DEFAULT_TIMEOUT_S 30u
+#define DEFAULT_MAX_CONNS 1024u
+#define DEFAULT_GRACE_S   10u
+/* TLS 1.2 and 1.3 only: the API server speaks 1.3, older clients 1.2. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* PEM files larger than this are not certificates or keys. */
+#define MAX_PEM_FILE ((off_t)1 << 20)
+/*
+ * A chunked (or otherwise unannounced) body that passes max_body cannot be
+ * answered at once: libmicrohttpd 0.9.75 refuses MHD_queue_response() while
+ * it is still reading a body (it accepts one only before the first byte of
+ * the body, which is how a too large Content-Length gets its 413 without
+ * being read, or after the last). So the rest is read and thrown away, and
+ * the 413 goes out at the end; a client that keeps sending for longer than
+ * this many more bytes or seconds is cut off without an answer.
+ */
+#define DISCARD_MAX_BYTES ((unsigned long long)16 << 20)
+#define DISCARD_MAX_MS    10000
+/* Lingering close (see linger_add): total time, idle time, sockets at once. */
+#define LINGER_TOTAL_MS 5000
+#define LINGER_IDLE_MS  2000
+#define LINGER_SLOTS    256
+
+enum route {
+    ROUTE_OTHER,
+    ROUTE_MUTATE,
+    ROUTE_VALIDATE,
+    ROUTE_HEALTHZ,
+    ROUTE_READYZ,
+    ROUTE_METRICS
+};
+
+static const char *const route_names[] = {
+    [ROUTE_OTHER] = "other",        [ROUTE_MUTATE] = "/mutate",
+    [ROUTE_VALIDATE] = "/validate", [ROUTE_HEALTHZ] = "/healthz",
+    [ROUTE_READYZ] = "/readyz",     [ROUTE_METRICS] = "/metrics",
+};
+
+/* Sockets closed after an error answer, drained for a while before close. */
+struct lingerer {
+    int epfd;
+    pthread_t thread;
+    int started;
+    atomic_int stop;
+    pthread_mutex_t mu; /* guards fd[] against linger_add */
+    int fd[LINGER_SLOTS];
+    long long deadline[LINGER_SLOTS]; /* ms, monotonic: close at the latest */
+    long long idle[LINGER_SLOTS];     /* ms, monotonic: close if quiet */
+};
+
+struct server {
+    const struct server_opts *opts;
+    size_t max_body;
+    atomic_int stopping; /* signal received: answers close the connection */
+    atomic_int stopped;  /* MHD_stop_daemon under way: no more lingering */
+    atomic_long active;  /* requests seen by on_request, not yet completed */
+    struct lingerer lg;
+};
+
+/* Per TCP connection: the socket context of libmicrohttpd. */
+struct conn {
+    int linger; /* an error answer was sent: drain the socket before close */
+};
+
+/* Per HTTP request: the con_cls of libmicrohttpd. */
+struct request {
+    enum route route;
+    long long start_ms;
+    char *body;
+    size_t len, cap;
+    int too_big;                  /* over max_body: the rest is discarded */
+    unsigned long long discarded; /* bytes thrown away */
+    long long over_ms;            /* when it went over max_body */
+};
+
+/* The write end of the self-pipe of the signal handler. */
+static volatile sig_atomic_t signal_fd = -1;
+
+__attribute__((format(printf, 1, 2))) static void log_msg(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "server: %s\n", line);
+}
+
+/* libmicrohttpd's own messages (they end with a newline, mostly). */
+__attribute__((format(printf, 2, 0))) static void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(line, sizeof(line), fmt, ap);
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    fprintf(stderr, "server: libmicrohttpd: %s\n", line);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * JSON string contents for s, at most cap-1 bytes, always NUL-terminated.
+ * Bytes outside printable ASCII become \u00XX, so that any input (a path
+ * from the client may hold anything) gives valid JSON.
+ */
+static void json_escape(char *dst, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            if (o + 2 >= cap)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = (char)ch;
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            if (o + 6 >= cap)
+                break;
+            memcpy(dst + o, "\\u00", 4);
+            dst[o + 4] = hex[ch >> 4];
+            dst[o + 5] = hex[ch & 0xf];
+            o += 6;
+        } else {
+            if (o + 1 >= cap)
+                break;
+            dst[o++] = (char)ch;
+        }
+    }
+    dst[o] = '\0';
+}
+
+/* ---- lingering close ---------------------------------------------------- */
+
+/*
+ * Why: after an error answer sent before the body was read (413 from the
+ * Content-Length, 415, 404, ...) the client is usually still sending. If the
+ * socket is closed with unread data in its receive queue, the kernel sends a
+ * RST, and a RST can make the client drop the answer it has not read yet. A
+ * lingering close (Apache, nginx) half-closes the socket and reads and throws
+ * away what still comes for a short while, so the answer gets through.
+ *
+ * What libmicrohttpd 0.9.75 does: an answer queued before the body is read
+ * makes it set discard_request, send the answer with "Connection: close",
+ * end TLS with gnutls_bye() (or shutdown(SHUT_WR)), and close() the socket
+ * right away: no lingering, and no option for it. So this module does it:
+ * every error answer marks the connection, and when libmicrohttpd tells us
+ * (MHD_CONNECTION_NOTIFY_CLOSED, called before it removes the socket from
+ * its epoll set and closes it) we dup() the socket. libmicrohttpd's close()
+ * then only drops its descriptor; the socket lives on in the linger thread,
+ * which sends FIN, reads until EOF, LINGER_IDLE_MS of silence or
+ * LINGER_TOTAL_MS in all, and closes. At most LINGER_SLOTS sockets linger at
+ * once; beyond that a socket is closed at once as before. Connections closed
+ * by libmicrohttpd itself (malformed request line or headers: its own HTML
+ * 400, 413 or 431 answers, which the application never sees) or by the idle
+ * timeout do not linger.
+ */
+
+static void linger_release(struct lingerer *lg, int i)
+{
+    int fd;
+
+    pthread_mutex_lock(&lg->mu);
+    fd = lg->fd[i];
+    lg->fd[i] = -1;
+    pthread_mutex_unlock(&lg->mu);
+    if (fd >= 0) {
+        epoll_ctl(lg->epfd, EPOLL_CTL_DEL, fd, NULL);
+        close(fd);
+    }
+}
+
+/* Read and throw away what is there. 1 when the socket is done (EOF, error). */
+static int linger_drain(int fd)
+{
+    char buf[16384];
+
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        return 1;
+    }
+}
+
+static void *linger_main(void *arg)
+{
+    struct lingerer *lg = arg;
+    struct epoll_event ev[64];
+    int i, n;
+
+    while (!atomic_load(&lg->stop)) {
+        long long now;
+
+        n = epoll_wait(lg->epfd, ev, 64, 200);
+        now = now_ms();
+        for (i = 0; i < n; i++) {
+            int slot = (int)ev[i].data.u32;
+            int fd;
+
+            pthread_mutex_lock(&lg->mu);
+            fd = lg->fd[slot];
+            pthread_mutex_unlock(&lg->mu);
+            if (fd < 0)
+                continue;
+            if (linger_drain(fd))
+                linger_release(lg, slot);
+            else
+                lg->idle[slot] = now + LINGER_IDLE_MS;
+        }
+        for (i = 0; i < LINGER_SLOTS; i++) {
+            int fd;
+
+            pthread_mutex_lock(&lg->mu);
+            fd = lg->fd[i];
+            pthread_mutex_unlock(&lg->mu);
+            if (fd >= 0 && (now >= lg->deadline[i] || now >= lg->idle[i]))
+                linger_release(lg, i);
+        }
+    }
+    for (i = 0; i < LINGER_SLOTS; i++)
+        linger_release(lg, i);
+    return NULL;
+}
+
+static int linger_start(struct lingerer *lg, struct err *err)
+{
+    int i;
+
+    for (i = 0; i < LINGER_SLOTS; i++)
+        lg->fd[i] = -1;
+    atomic_init(&lg->stop, 0);
+    lg->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (lg->epfd < 0)
+        return err_set(err, "epoll_create1: %s", strerror(errno));
+    if (pthread_mutex_init(&lg->mu, NULL) != 0) {
+        close(lg->epfd);
+        lg->epfd = -1;
+        return err_set(err, "pthread_mutex_init failed");
+    }
+    if (pthread_create(&lg->thread, NULL, linger_main, lg) != 0) {
+        pthread_mutex_destroy(&lg->mu);
+        close(lg->epfd);
+        lg->epfd = -1;
+        return err_set(err, "cannot start the linger thread");
+    }
+    lg->started = 1;
+    return 0;
+}
+
+static void linger_stop(struct lingerer *lg)
+{
+    if (!lg->started)
+        return;
+    atomic_store(&lg->stop, 1);
+    pthread_join(lg->thread, NULL);
+    pthread_mutex_destroy(&lg->mu);
+    close(lg->epfd);
+    lg->epfd = -1;
+    lg->started = 0;
+}
+
+/* Take over a copy of the socket fd that libmicrohttpd is about to close. */
+static void linger_add(struct lingerer *lg, int fd)
+{
+    struct epoll_event ev;
+    long long now;
+    int i, dup_fd;
+
+    dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return;
+    /* The answer is out; FIN tells the client that nothing more comes. */
+    shutdown(dup_fd, SHUT_WR);
+    now = now_ms();
+    pthread_mutex_lock(&lg->mu);
+    for (i = 0; i < LINGER_SLOTS && lg->fd[i] >= 0; i++)
+        ;
+    if (i < LINGER_SLOTS) {
+        lg->fd[i] = dup_fd;
+        lg->deadline[i] = now + LINGER_TOTAL_MS;
+        lg->idle[i] = now + LINGER_IDLE_MS;
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.u32 = (uint32_t)i;
+        if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, dup_fd, &ev) != 0)
+            lg->fd[i] = -1;
+        else
+            dup_fd = -1;
+    }
+    pthread_mutex_unlock(&lg->mu);
+    if (dup_fd >= 0)
+        close(dup_fd);
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci == NULL ? NULL : ci->socket_context;
+}
+
+/*
+ * Queue an answer. body (len bytes) is taken over when owned (malloc'd),
+ * copied otherwise. Error answers (>= 400) and every answer once the server
+ * is stopping carry "Connection: close"; error answers also mark the
+ * connection for a lingering close.
+ */
+static enum MHD_Result respond(struct server *s, struct MHD_Connection *c,
+                               struct request *rq, unsigned status, char *body,
+                               size_t len, int owned, const char *ctype,
+                               const char *allow)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    int close_after = status >= 400 || atomic_load(&s->stopping);
+
+    resp = MHD_create_response_from_buffer(
+        len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL) {
+        if (owned)
+            free(body);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) !=
+            MHD_YES ||
+        (allow != NULL && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+                                                  allow) != MHD_YES) ||
+        (close_after &&
+         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") !=
+             MHD_YES)) {
+        MHD_destroy_response(resp);
+        return MHD_NO;
+    }
+    if (status >= 400) {
+        struct conn *cn = conn_of(c);
+        if (cn != NULL)
+            cn->linger = 1;
+    }
+    ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    if (ret == MHD_YES && s->opts->observe != NULL)
+        s->opts->observe(s->opts->arg, route_names[rq->route], (int)status,
+                         (double)(now_ms() - rq->start_ms) / 1000.0);
+    return ret;
+}
+
+/* An error answer: {"code":N,"error":"..."} */
+__attribute__((format(printf, 6, 7))) static enum MHD_Result
+respond_error(struct server *s, struct MHD_Connection *c, struct request *rq,
+              unsigned status, const char *allow, const char *fmt, ...)
+{
+    char msg[512], esc[1024], body[1200];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_escape(esc, sizeof(esc), msg);
+    n = snprintf(body, sizeof(body), "{\"code\":%u,\"error\":\"%s\"}", status,
+                 esc);
+    if (n < 0 || (size_t)n >= sizeof(body))
+        return MHD_NO;
+    return respond(s, c, rq, status, body, (size_t)n, 0, "application/json",
+                   allow);
+}
+
+static enum MHD_Result respond_text(struct server *s, struct MHD_Connection *c,
+                                    struct request *rq, unsigned status,
+                                    const char *text, const char *ctype)
+{
+    return respond(s, c, rq, status, (char *)(uintptr_t)text, strlen(text), 0,
+                   ctype, NULL);
+}
+
+/* ---- request handling -----------------------------------------------------
+ */
+
+static enum route route_of(const char *url)
+{
+    if (strcmp(url, "/mutate") == 0)
+        return ROUTE_MUTATE;
+    if (strcmp(url, "/validate") == 0)
+        return ROUTE_VALIDATE;
+    if (strcmp(url, "/healthz") == 0)
+        return ROUTE_HEALTHZ;
+    if (strcmp(url, "/readyz") == 0)
+        return ROUTE_READYZ;
+    if (strcmp(url, "/metrics") == 0)
+        return ROUTE_METRICS;
+    return ROUTE_OTHER;
+}
+
+/* "application/json", any case, with or without parameters. */
+static int is_json_type(const char *v)
+{
+    static const char want[] = "application/json";
+
+    if (v == NULL)
+        return 0;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (strncasecmp(v, want, sizeof(want) - 1) != 0)
+        return 0;
+    v += sizeof(want) - 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    return *v == '\0' || *v == ';';
+}
+
+/* Content-Length as a number; -1 when absent or not a plain number. */
+static long long content_length(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_CONTENT_LENGTH);
+    char *end;
+    unsigned long long n;
+
+    if (v == NULL)
+        return -1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v < '0' || *v > '9')
+        return -1;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (errno != 0 || *end != '\0' || n > LLONG_MAX)
+        return LLONG_MAX; /* absurdly large: over any limit */
+    return (long long)n;
+}
+
+/*
+ * First call for a request, after the headers: route, method, type and
+ * announced size are decided here, before any of the body is read.
+ */
+static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
+                                  struct request *rq, const char *url,
+                                  const char *method)
+{
+    int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+              strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    const char *enc;
+    long long clen;
+
+    rq->route = route_of(url);
+    if (rq->route == ROUTE_METRICS && s->opts->metrics == NULL)
+        rq->route = ROUTE_OTHER;
+    if (rq->route == ROUTE_OTHER)
+        return respond_error(s, c, rq, MHD_HTTP_NOT_FOUND, NULL,
+                             "no such path: %.200s", url);
+    if (rq->route != ROUTE_MUTATE && rq->route != ROUTE_VALIDATE) {
+        if (!get)
+            return respond_error(s, c, rq, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                 "GET, HEAD", "method %.40s not allowed on %s",
+                                 method, url);
+        return MHD_YES; /* answered at the end, so keep-alive stays on */
+    }
+    if (!post)
+        return respond_error(s, c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "POST",
+                             "method %.40s not allowed on %s", method, url);
+    if (!is_json_type(MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return respond_error(s, c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                             "Content-Type must be application/json");
+    enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                      MHD_HTTP_HEADER_CONTENT_ENCODING);
+    if (enc != NULL && strcasecmp(enc, "identity") != 0)
+        return respond_error(s, c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+                             "Content-Encoding %.40s is not supported", enc);
+    clen = content_length(c);
+    if (clen >= 0 && (unsigned long long)clen > s->max_body)
+        return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                             "request body of %lld bytes is over the limit "
+                             "of %zu bytes",
+                             clen, s->max_body);
+    if (clen > 0) {
+        rq->body = malloc((size_t)clen);
+        if (rq->body == NULL)
+            return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                                 "out of memory");
+        rq->cap = (size_t)clen;
+    }
+    return MHD_YES;
+}
+
+/* A piece of the body. MHD_NO cuts the connection (see DISCARD_MAX_*). */
+static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
+                               struct request *rq, const char *data,
+                               size_t size)
+{
+    int keep = rq->route == ROUTE_MUTATE || rq->route == ROUTE_VALIDATE;
+
+    if (!rq->too_big && size > s->max_body - rq->len) {
+        rq->too_big = 1;
+        rq->over_ms = now_ms();
+        rq->discarded = rq->len;
+        free(rq->body);
+        rq->body = NULL;
+        rq->len = rq->cap = 0;
+    }
+    if (rq->too_big) {
+        rq->discarded += size;
+        if (rq->discarded - s->max_body > DISCARD_MAX_BYTES ||
+            now_ms() - rq->over_ms > DISCARD_MAX_MS) {
+            struct conn *cn = conn_of(c);
+            log_msg("%s: request body over %zu bytes and still coming: "
+                    "closing the connection",
+                    route_names[rq->route], s->max_body);
+            if (cn != NULL)
+                cn->linger = 1;
+            return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (!keep) {
+        rq->len += size; /* counted against the limit, not kept */
+        return MHD_YES;
+    }
+    if (size > rq->cap - rq->len) {
+        size_t cap = rq->cap < 65536 ? 65536 : rq->cap;
+        char *p;
+
+        while (cap - rq->len < size)
+            cap = cap > s->max_body / 2 ? s->max_body : cap * 2;
+        p = realloc(rq->body, cap);
+        if (p == NULL)
+            return MHD_NO;
+        rq->body = p;
+        rq->cap = cap;
+    }
+    memcpy(rq->body + rq->len, data, size);
+    rq->len += size;
+    return MHD_YES;
+}
+
+/* Last call: the whole request is in. */
+static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
+                                   struct request *rq)
+{
+    const struct server_opts *o = s->opts;
+    char *out;
+    int status = 500;
+
+    switch (rq->route) {
+    case ROUTE_HEALTHZ:
+        return respond_text(s, c, rq, MHD_HTTP_OK, "{\"status\":\"ok\"}",
+                            "application/json");
+    case ROUTE_READYZ:
+        if (o->ready == NULL || o->ready(o->arg))
+            return respond_text(s, c, rq, MHD_HTTP_OK, "{\"status\":\"ok\"}",
+                                "application/json");
+        return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                             "not ready");
+    case ROUTE_METRICS:
+        out = o->metrics(o->arg);
+        if (out == NULL)
+            return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                                 "out of memory");
+        return respond(s, c, rq, MHD_HTTP_OK, out, strlen(out), 1,
+                       "text/plain; version=0.0.4; charset=utf-8", NULL);
+    case ROUTE_MUTATE:
+    case ROUTE_VALIDATE:
+        break;
+    case ROUTE_OTHER:
+    default:
+        return MHD_NO; /* answered in on_headers */
+    }
+    if (rq->too_big)
+        return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+                             "request body of %llu bytes is over the limit "
+                             "of %zu bytes",
+                             rq->discarded, s->max_body);
+    out = o->review(o->arg,
+                    rq->route == ROUTE_MUTATE ? REVIEW_MUTATE : REVIEW_VALIDATE,
+                    rq->body != NULL ? rq->body : "", rq->len, &status);
+    if (out == NULL)
+        return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                             "out of memory");
+    if (status < 200 || status > 599) {
+        log_msg("%s: review returned status %d", route_names[rq->route],
+                status);
+        free(out);
+        return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+                             "internal error");
+    }
+    return respond(s, c, rq, (unsigned)status, out, strlen(out), 1,
+                   "application/json", NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct request *rq = *con_cls;
+    enum MHD_Result ret;
+
+    (void)version;
+    if (rq == NULL) {
+        rq = calloc(1, sizeof(*rq));
+        if (rq == NULL)
+            return MHD_NO;
+        rq->start_ms = now_ms();
+        *con_cls = rq;
+        atomic_fetch_add(&s->active, 1);
+        return on_headers(s, c, rq, url, method);
+    }
+    if (*upload_data_size > 0) {
+        ret = on_body(s, c, rq, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return ret;
+    }
+    return on_complete(s, c, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct server *s = cls;
+    struct request *rq = *con_cls;
+
+    (void)c;
+    (void)toe;
+    if (rq == NULL)
+        return;
+    free(rq->body);
+    free(rq);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->active, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *s = cls;
+    struct conn *cn = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(struct conn));
+        return;
+    }
+    if (cn != NULL && cn->linger && !atomic_load(&s->stopped)) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci != NULL && ci->connect_fd >= 0)
+            linger_add(&s->lg, ci->connect_fd);
+    }
+    free(cn);
+    *socket_context = NULL;
+}
+
+/* ---- start-up -------------------------------------------------------------
+ */
+
+/* The whole file, NUL-terminated, in a new malloc'd buffer. */
+static char *read_pem(const char *what, const char *path, size_t *len,
+                      struct err *err)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t off = 0;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err_set(err, "cannot read %s file %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        st.st_size > MAX_PEM_FILE) {
+        err_set(err, "%s file %s: not a regular file of 1 byte to 1 MiB", what,
+                path);
+        goto fail;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        err_set(err, "%s file %s: out of memory", what, path);
+        goto fail;
+    }
+    while (off < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            err_set(err, "cannot read %s file %s: %s", what, path,
+                    n < 0 ? strerror(errno) : "file shrank");
+            goto fail;
+        }
+        off += (size_t)n;
+    }
+    close(fd);
+    buf[off] = '\0';
+    *len = off;
+    return buf;
+fail:
+    close(fd);
+    free(buf);
+    return NULL;
+}
+
+/*
+ * Check the pair the way GnuTLS will load it, so that a bad file is named
+ * (libmicrohttpd would only fail to start).
+ */
+static int check_tls(const struct server_opts *o, char *cert, size_t cert_len,
+                     char *key, size_t key_len, struct err *err)
+{
+    gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)cert_len};
+    gnutls_datum_t kd = {(unsigned char *)key, (unsigned)key_len};
+    gnutls_x509_crt_t *crts = NULL;
+    gnutls_x509_privkey_t pk = NULL;
+    gnutls_certificate_credentials_t cred = NULL;
+    unsigned n = 0, i;
+    int r, rc = -1;
+    time_t exp;
+
+    r = gnutls_x509_crt_list_import2(&crts, &n, &cd, GNUTLS_X509_FMT_PEM, 0);
+    if (r < 0 || n == 0) {
+        err_set(err, "certificate file %s: %s", o->cert_file,
+                r < 0 ? gnutls_strerror(r) : "no certificate");
+        goto out;
+    }
+    exp = gnutls_x509_crt_get_expiration_time(crts[0]);
+    if (exp != (time_t)-1 && exp < time(NULL))
+        log_msg("warning: certificate %s has expired", o->cert_file);
+    r = gnutls_x509_privkey_init(&pk);
+    if (r >= 0)
+        r = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+    if (r < 0) {
+        err_set(err, "key file %s: %s", o->key_file, gnutls_strerror(r));
+        goto out;
+    }
+    r = gnutls_certificate_allocate_credentials(&cred);
+    if (r >= 0)
+        r = gnutls_certificate_set_x509_key_mem2(cred, &cd, &kd,
+                                                 GNUTLS_X509_FMT_PEM, NULL, 0);
+    if (r < 0) {
+        err_set(err, "certificate %s with key %s: %s", o->cert_file,
+                o->key_file, gnutls_strerror(r));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (cred != NULL)
+        gnutls_certificate_free_credentials(cred);
+    if (pk != NULL)
+        gnutls_x509_privkey_deinit(pk);
+    for (i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    gnutls_free(crts);
+    return rc;
+}
+
+/* "host:port" of a socket address, for messages. */
+static void addr_text(const struct sockaddr *sa, socklen_t len, char *buf,
+                      size_t cap)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+
+    if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        snprintf(buf, cap, "?");
+        return;
+    }
+    snprintf(buf, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
+             port);
+}
+
+/*
+ * A listening socket for "ADDR:PORT", "[IPv6]:PORT" or ":PORT" (every
+ * address: IPv6 and IPv4 where the host has IPv6). Opened here rather than
+ * by libmicrohttpd so that a failure says why.
+ */
+static int listen_socket(const char *spec, struct err *err)
+{
+    char host[256], portbuf[8];
+    const char *colon, *hp = host;
+    struct addrinfo hints, *res = NULL, *ai;
+    char *end;
+    long port;
+    size_t hlen;
+    int fd = -1, r, saved = 0, one = 1, zero = 0;
+
+    if (spec[0] == '[') {
+        const char *rb = strchr(spec, ']');
+        if (rb == NULL || rb[1] != ':') {
+            err_set(err, "listen address %s: want [IPv6]:PORT", spec);
+            return -1;
+        }
+        hlen = (size_t)(rb - spec - 1);
+        memcpy(host, spec + 1, hlen < sizeof(host) ? hlen : 0);
+        colon = rb + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec))) {
+            err_set(err, "listen address %s: want ADDR:PORT or [IPv6]:PORT",
+                    spec);
+            return -1;
+        }
+        hlen = (size_t)(colon - spec);
+        memcpy(host, spec, hlen < sizeof(host) ? hlen : 0);
+    }
+    if (hlen >= sizeof(host)) {
+        err_set(err, "listen address %s: host too long", spec);
+        return -1;
+    }
+    host[hlen] = '\0';
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+        port < 0 || port > 65535) {
+        err_set(err, "listen address %s: bad port", spec);
+        return -1;
+    }
+    snprintf(portbuf, sizeof(portbuf), "%ld", port);
+    if (host[0] == '\0')
+        hp = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    r = getaddrinfo(hp, portbuf, &hints, &res);
+    if (r != 0) {
+        err_set(err, "listen address %s: %s", spec, gai_strerror(r));
+        return -1;
+    }
+    /* For ":PORT", the IPv6 wildcard (dual stack) first, then IPv4. */
+    for (int pass = 0; pass < 2 && fd < 0; pass++) {
+        for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+            if (hp == NULL && (ai->ai_family == AF_INET6) != (pass == 0))
+                continue;
+            if (hp != NULL && pass == 1)
+                break;
+            fd = socket(ai->ai_family,
+                        ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol);
+            if (fd < 0) {
+                saved = errno;
+                continue;
+            }
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+            if (ai->ai_family == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+                           hp == NULL ? &zero : &one, sizeof(int));
+            if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+                listen(fd, SOMAXCONN) != 0) {
+                saved = errno;
+                close(fd);
+                fd = -1;
+            }
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        err_set(err, "cannot listen on %s: %s", spec,
+                strerror(saved != 0 ? saved : EADDRNOTAVAIL));
+    return fd;
+}
+
+static void on_signal(int signo)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)signo;
+    ssize_t n;
+
+    if (signal_fd >= 0) {
+        n = write(signal_fd, &b, 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+/* Wait for a signal for at most ms (-1: forever). Its number, or 0. */
+static int wait_signal(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    unsigned char b;
+
+    if (poll(&p, 1, ms) <= 0 || read(fd, &b, 1) != 1)
+        return 0;
+    return b;
+}
+
+int server_run(const struct server_opts *opts, struct err *err)
+{
+    struct server s;
+    struct sigaction sa, old_int, old_term;
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    struct MHD_Daemon *d = NULL;
+    char *cert = NULL, *key = NULL, where[NI_MAXHOST + NI_MAXSERV + 4];
+    size_t cert_len = 0, key_len = 0;
+    const char *listen_spec;
+    unsigned threads, timeout_s, max_conns, grace_s;
+    int lfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, rc = -1;
+    long cores;
+    long long deadline;
+
+    memset(&s, 0, sizeof(s));
+    s.lg.epfd = -1;
+    atomic_init(&s.stopping, 0);
+    atomic_init(&s.stopped, 0);
+    atomic_init(&s.active, 0);
+    s.opts = opts;
+    if (opts == NULL || opts->review == NULL || opts->cert_file == NULL ||
+        opts->key_file == NULL) {
+        err_set(err, "server: review callback, certificate and key needed");
+        return -1;
+    }
+    s.max_body = opts->max_body != 0 ? opts->max_body : DEFAULT_MAX_BODY;
+    listen_spec = opts->listen != NULL ? opts->listen : DEFAULT_LISTEN;
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = opts->threads != 0 ? opts->threads
+              : cores > 0        ? (unsigned)cores
+                                 : 1;
+    timeout_s = opts->timeout_s != 0 ? opts->timeout_s : DEFAULT_TIMEOUT_S;
+    max_conns =
+        opts->max_connections != 0 ? opts->max_connections : DEFAULT_MAX_CONNS;
+    if (max_conns < threads)
+        max_conns = threads; /* libmicrohttpd splits it among the threads */
+    grace_s = opts->grace_s != 0 ? opts->grace_s : DEFAULT_GRACE_S;
+
+    cert = read_pem("certificate", opts->cert_file, &cert_len, err);
+    if (cert == NULL)
+        goto out;
+    key = read_pem("key", opts->key_file, &key_len, err);
+    if (key == NULL)
+        goto out;
+    if (check_tls(opts, cert, cert_len, key, key_len, err) != 0)
+        goto out;
+    lfd = listen_socket(listen_spec, err);
+    if (lfd < 0)
+        goto out;
+    if (getsockname(lfd, (struct sockaddr *)&ss, &sslen) == 0)
+        addr_text((struct sockaddr *)&ss, sslen, where, sizeof(where));
+    else
+        snprintf(where, sizeof(where), "%s", listen_spec);
+    if (linger_start(&s.lg, err) != 0)
+        goto out;
+
+    if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
+        err_set(err, "pipe2: %s", strerror(errno));
+        goto out;
+    }
+    signal_fd = pipefd[1];
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    signals_set = 1;
+
+    d = MHD_start_daemon(
+        MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
+        NULL, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_HTTPS_MEM_CERT, cert,
+        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
+        TLS_PRIORITIES, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        max_conns, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_END);
+    if (d == NULL) {
+        err_set(err, "cannot start the HTTPS server on %s", where);
+        goto out;
+    }
+    lfd = -1; /* the daemon's now */
+    log_msg("listening on https://%s (%u threads, body limit %zu bytes)", where,
+            threads, s.max_body);
+
+    while (!wait_signal(pipefd[0], -1))
+        ;
+    atomic_store(&s.stopping, 1);
+    log_msg("signal received: finishing %ld requests (at most %u s)",
+            atomic_load(&s.active), grace_s);
+    lfd = MHD_quiesce_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    lfd = -1;
+    deadline = now_ms() + (long long)grace_s * 1000;
+    while (atomic_load(&s.active) > 0) {
+        if (now_ms() >= deadline) {
+            log_msg("grace period over: dropping %ld requests",
+                    atomic_load(&s.active));
+            break;
+        }
+        signo = wait_signal(pipefd[0], 50);
+        if (signo != 0) {
+            /*
+             * Die of the signal, as if no handler had been there: stopping
+             * the daemon would wait for the review calls under way.
+             */
+            log_msg("second signal: exiting now");
+            signal(signo, SIG_DFL);
+            raise(signo);
+            break;
+        }
+    }
+    atomic_store(&s.stopped, 1);
+    MHD_stop_daemon(d);
+    d = NULL;
+    log_msg("stopped");
+    rc = 0;
+out:
+    if (d != NULL)
+        MHD_stop_daemon(d);
+    if (lfd >= 0)
+        close(lfd);
+    linger_stop(&s.lg);
+    if (signals_set) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    signal_fd = -1;
+    if (pipefd[0] >= 0)
+        close(pipefd[0]);
+    if (pipefd[1] >= 0)
+        close(pipefd[1]);
+    free(cert);
+    if (key != NULL)
+        explicit_bzero(key, key_len);
+    free(key);
+    return rc;
+}
