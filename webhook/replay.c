@@ -149,11 +149,28 @@ static void replay_diff(const json_t *a, const json_t *b, const char *path,
     free(tb);
 }
 
+/* Load the YAML or JSON file name, relative to the case file at path. */
+static int replay_load_beside(const char *path, const char *name, json_t **out,
+                              struct err *err)
+{
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash != NULL ? (int)(slash - path) + 1 : 0;
+    char full[4096];
+
+    if (name[0] == '/')
+        dir_len = 0;
+    if ((size_t)snprintf(full, sizeof(full), "%.*s%s", dir_len, path, name) >=
+        sizeof(full))
+        return err_set(err, "%s: path too long", name);
+    *out = yamljson_load_file(full, REPLAY_CASE_MAX, err);
+    return *out != NULL ? 0 : -1;
+}
+
 int replay_case(const char *path, const struct config *cfg,
                 const struct rbac *rb, struct err *err)
 {
     struct err perr = {{0}};
-    json_t *c = NULL, *got = NULL, *want = NULL, *have = NULL;
+    json_t *c = NULL, *got = NULL, *want = NULL, *have = NULL, *v_file = NULL;
     struct config *own_cfg = NULL;
     struct rbac *own_rb = NULL;
     const json_t *v;
@@ -173,6 +190,12 @@ int replay_case(const char *path, const struct config *cfg,
         goto out;
     }
     if ((v = json_object_get(c, "config")) != NULL) {
+        if (json_is_string(v)) {
+            if (replay_load_beside(path, json_string_value(v), &v_file,
+                                   err) != 0)
+                goto out;
+            v = v_file;
+        }
         own_cfg = config_from_json(v, &perr);
         if (own_cfg == NULL) {
             err_set(err, "config: %s", perr.msg);
@@ -181,6 +204,14 @@ int replay_case(const char *path, const struct config *cfg,
         cfg = own_cfg;
     }
     if ((v = json_object_get(c, "bindings")) != NULL) {
+        if (json_is_string(v)) {
+            json_decref(v_file);
+            v_file = NULL;
+            if (replay_load_beside(path, json_string_value(v), &v_file,
+                                   err) != 0)
+                goto out;
+            v = v_file;
+        }
         own_rb = rbac_new();
         if (own_rb == NULL || rbac_put(own_rb, v, &perr) != 0) {
             err_set(err, "bindings: %s", perr.msg);
@@ -208,6 +239,7 @@ int replay_case(const char *path, const struct config *cfg,
     if (!rc)
         replay_diff(want, have, "", err);
 out:
+    json_decref(v_file);
     json_decref(c);
     json_decref(got);
     json_decref(want);
