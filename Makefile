@@ -74,8 +74,10 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(APP_OBJ) $(POLICY_OBJ)
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
+# Case directories (tests/fixtures/rbac and configs hold what cases name).
+FIXTURE_DIRS := tests/fixtures/cases $(wildcard tests/fixtures/apiserver-*)
 fixtures: $(BIN)
-	$(BIN) test tests/fixtures
+	$(BIN) test $(FIXTURE_DIRS)
 
 e2e: $(BIN)
 	BIN=$(BIN) tests/e2e.sh
