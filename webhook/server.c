@@ -3,6 +3,8 @@
 
 #include "server.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -108,17 +110,6 @@ struct request {
 /* The write end of the self-pipe of the signal handler. */
 static volatile sig_atomic_t signal_fd = -1;
 
-__attribute__((format(printf, 1, 2))) static void log_msg(const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "server: %s\n", line);
-}
-
 /* libmicrohttpd's own messages (they end with a newline, mostly). */
 __attribute__((format(printf, 2, 0))) static void
 log_mhd(void *cls, const char *fmt, va_list ap)
@@ -131,7 +122,7 @@ log_mhd(void *cls, const char *fmt, va_list ap)
     n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    fprintf(stderr, "server: libmicrohttpd: %s\n", line);
+    log_msg(LOG_INFO, "libmicrohttpd: %s", line);
 }
 
 static long long now_ms(void)
@@ -559,7 +550,8 @@ static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
         if (rq->discarded - s->max_body > DISCARD_MAX_BYTES ||
             now_ms() - rq->over_ms > DISCARD_MAX_MS) {
             struct conn *cn = conn_of(c);
-            log_msg("%s: request body over %zu bytes and still coming: "
+            log_msg(LOG_WARN,
+                    "%s: request body over %zu bytes and still coming: "
                     "closing the connection",
                     route_names[rq->route], s->max_body);
             if (cn != NULL)
@@ -633,8 +625,8 @@ static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
         return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
                              "out of memory");
     if (status < 200 || status > 599) {
-        log_msg("%s: review returned status %d", route_names[rq->route],
-                status);
+        log_msg(LOG_ERROR, "%s: review returned status %d",
+                route_names[rq->route], status);
         free(out);
         return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
                              "internal error");
@@ -780,7 +772,7 @@ static int check_tls(const struct server_opts *o, char *cert, size_t cert_len,
     }
     exp = gnutls_x509_crt_get_expiration_time(crts[0]);
     if (exp != (time_t)-1 && exp < time(NULL))
-        log_msg("warning: certificate %s has expired", o->cert_file);
+        log_msg(LOG_WARN, "certificate %s has expired", o->cert_file);
     r = gnutls_x509_privkey_init(&pk);
     if (r >= 0)
         r = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
@@ -1024,13 +1016,14 @@ int server_run(const struct server_opts *opts, struct err *err)
         goto out;
     }
     lfd = -1; /* the daemon's now */
-    log_msg("listening on https://%s (%u threads, body limit %zu bytes)", where,
+    log_msg(LOG_INFO,
+            "listening on https://%s (%u threads, body limit %zu bytes)", where,
             threads, s.max_body);
 
     while (!wait_signal(pipefd[0], -1))
         ;
     atomic_store(&s.stopping, 1);
-    log_msg("signal received: finishing %ld requests (at most %u s)",
+    log_msg(LOG_INFO, "signal received: finishing %ld requests (at most %u s)",
             atomic_load(&s.active), grace_s);
     lfd = MHD_quiesce_daemon(d);
     if (lfd != MHD_INVALID_SOCKET)
@@ -1039,7 +1032,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     deadline = now_ms() + (long long)grace_s * 1000;
     while (atomic_load(&s.active) > 0) {
         if (now_ms() >= deadline) {
-            log_msg("grace period over: dropping %ld requests",
+            log_msg(LOG_INFO, "grace period over: dropping %ld requests",
                     atomic_load(&s.active));
             break;
         }
@@ -1049,7 +1042,7 @@ int server_run(const struct server_opts *opts, struct err *err)
              * Die of the signal, as if no handler had been there: stopping
              * the daemon would wait for the review calls under way.
              */
-            log_msg("second signal: exiting now");
+            log_msg(LOG_INFO, "second signal: exiting now");
             signal(signo, SIG_DFL);
             raise(signo);
             break;
@@ -1058,7 +1051,6 @@ int server_run(const struct server_opts *opts, struct err *err)
     atomic_store(&s.stopped, 1);
     MHD_stop_daemon(d);
     d = NULL;
-    log_msg("stopped");
     rc = 0;
 out:
     if (d != NULL)
