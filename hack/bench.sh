@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# bench.sh - requests/s and latency of /mutate against the floor of the stack.
+#
+#   BIN=bin/image-policy-webhook BUILD=build/rel hack/bench.sh
+#
+# Serves with BIN (default config, no bindings) and with BUILD/tests/bench/floor
+# (libmicrohttpd + TLS + json_loadb, fixed answer), both on loopback with dev
+# certificates, and drives each with wrk over TLS with keep-alive: POST of
+# tests/bench/payload-pod.json (a one-container Pod AdmissionReview recorded
+# from kube-apiserver v1.20) at 4 and 32 connections, DURATION seconds each
+# (default 5) after a 1 s warm-up. Prints a table; ratio is requests/s against
+# the floor at the same connections. Servers are killed on exit.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$root/bin/image-policy-webhook}
+build=${BUILD:-$root/build/rel}
+floor=$build/tests/bench/floor
+payload=${PAYLOAD:-$root/tests/bench/payload-pod.json}
+duration=${DURATION:-5}
+conns_list=${CONNECTIONS:-"4 32"}
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+[ -x "$bin" ] || die "no binary $bin (make, or set BIN)"
+[ -x "$floor" ] || die "no floor server $floor (make bench, or set BUILD)"
+[ -f "$payload" ] || die "no payload $payload"
+command -v wrk >/dev/null 2>&1 || die "wrk not found (hack/install-deps.sh)"
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]}"; do
+        timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$root/hack/dev-certs.sh" "$tmp/certs" >/dev/null
+
+cat >"$tmp/post.lua" <<LUA
+local f = assert(io.open("$payload", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, */*"
+wrk.headers["User-Agent"] = "kube-apiserver-admission"
+LUA
+
+# start NAME CMD...: run a server on 127.0.0.1:0, set $port from its log.
+start() {
+    local name=$1 log=$tmp/$1.log
+    shift
+    "$@" --tls-cert "$tmp/certs/tls.crt" --tls-key "$tmp/certs/tls.key" \
+        --listen 127.0.0.1:0 2>"$log" &
+    pids+=($!)
+    port=
+    for _ in $(seq 100); do
+        port=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$log" >&2; die "$name did not start"; }
+    curl -sf --cacert "$tmp/certs/ca.crt" -H 'Content-Type: application/json' \
+        --data-binary @"$payload" "https://127.0.0.1:$port/mutate?timeout=10s" \
+        >"$tmp/$name.answer" || die "$name: POST /mutate failed"
+}
+
+# to_ms VALUE: wrk's "1.23ms", "456.00us", "1.02s" in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0
+        if (v ~ /us$/) n = n / 1000
+        else if (v ~ /ms$/) n = n
+        else if (v ~ /m$/) n = n * 60000
+        else if (v ~ /s$/) n = n * 1000
+        printf "%.2f", n }'
+}
+
+# run NAME PORT CONNS: one wrk run; sets rps, p50, p99.
+run() {
+    local name=$1 p=$2 c=$3 out=$tmp/wrk-$1-$3.txt threads=2 bad
+    [ "$c" -lt "$threads" ] && threads=$c
+    wrk -t1 -c"$c" -d1s -s "$tmp/post.lua" "https://127.0.0.1:$p/mutate?timeout=10s" >/dev/null 2>&1 || true
+    wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s "$tmp/post.lua" \
+        "https://127.0.0.1:$p/mutate?timeout=10s" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+    bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
+    [ -z "$bad" ] || echo "bench.sh: $name at $c connections: $bad non-2xx answers" >&2
+    if grep -q 'Socket errors' "$out"; then
+        echo "bench.sh: $name at $c connections: $(grep 'Socket errors' "$out")" >&2
+    fi
+}
+
+start webhook "$bin" serve
+webhook_port=$port
+start floor "$floor"
+floor_port=$port
+python3 - "$tmp/webhook.answer" <<'PY' || die "webhook answer is not an AdmissionReview"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a["kind"] == "AdmissionReview" and isinstance(a["response"]["allowed"], bool)
+PY
+
+echo "payload: $(basename "$payload") ($(wc -c <"$payload") bytes), ${duration}s a run, $(nproc) cores, wrk over TLS with keep-alive"
+printf '%-8s %11s %12s %9s %9s %14s\n' target connections requests/s p50_ms p99_ms ratio_to_floor
+for c in $conns_list; do
+    run floor "$floor_port" "$c"
+    f_rps=$rps
+    f_p50=$p50
+    f_p99=$p99
+    run webhook "$webhook_port" "$c"
+    ratio=$(awk -v a="$rps" -v b="$f_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    printf '%-8s %11s %12s %9s %9s %14s\n' floor "$c" "$f_rps" "$f_p50" "$f_p99" 1.00
+    printf '%-8s %11s %12s %9s %9s %14s\n' webhook "$c" "$rps" "$p50" "$p99" "$ratio"
+done
