@@ -1293,8 +1293,13 @@ static const struct case_policy pull_policy_cases[] = {
      "IfNotPresent"},
 };
 
-/* Own cases for the productions, next to regexp_test.go's. */
+/*
+ * Own cases for the productions, next to regexp_test.go's; the first of the
+ * tag and digest tables are normalize_test.go TestInvalidReferenceComponents'
+ * WithTag(ref, "-foo") and WithDigest(ref, "foo").
+ */
 static const struct case_match rule_tag_cases[] = {
+    {"-foo", 0},
     {"a", 1},
     {"_", 1},
     {"0", 1},
@@ -1312,6 +1317,7 @@ static const struct case_match rule_tag_cases[] = {
 };
 
 static const struct case_match rule_digest_cases[] = {
+    {"foo", 0},
     {"sha256:00000000000000000000000000000000", 1},
     {"sha256:0000000000000000000000000000000", 0},
     {"SHA256:ABCDEFABCDEFABCDEFABCDEFABCDEFAB", 1},
