@@ -2,6 +2,8 @@
 #ifndef POLICY_RBAC_H
 #define POLICY_RBAC_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "err.h"
@@ -17,12 +19,25 @@ struct rbac *rbac_new(void);
  * or OpenShift's authorization.openshift.io forms), ServiceAccount. A List
  * (or RoleBindingList, ...) adds each of its items. Other kinds are ignored.
  * On a malformed object returns -1, err names the item ("items[3]
- * (RoleBinding project-b/x): roleRef.name must be a string") and the index
- * is unchanged for that object.
+ * (RoleBinding project-b/x): subjects[0].kind must be a string") and the
+ * index is unchanged for that object.
+ *
+ * A call is all or nothing: every item is checked before any is stored, so
+ * a List with one bad item adds nothing (only ENOMEM while storing can leave
+ * part of a List in). Malformed: a binding without a usable roleRef, a
+ * ClusterRoleBinding to a Role, fields of the wrong JSON type, a missing
+ * name or namespace. Ignored: other kinds, RBAC kind names of other API
+ * groups, subjects of unknown kinds. Nothing of obj is kept: the index
+ * copies what it needs.
  */
 int rbac_put(struct rbac *rb, const json_t *obj, struct err *err);
 
-/* Remove one object by kind, namespace ("" for cluster-scoped) and name. */
+/*
+ * Remove one object by kind ("RoleBinding", "ClusterRoleBinding", "Role",
+ * "ClusterRole", "ServiceAccount"), namespace ("" or NULL for cluster-scoped)
+ * and name. Unknown objects are ignored. A removed Role or ClusterRole that
+ * has a bootstrap definition falls back to it.
+ */
 void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
                  const char *name);
 
@@ -37,9 +52,46 @@ void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
 int rbac_may_pull(const struct rbac *rb, const char *sa_ns, const char *sa_name,
                   const char *project, const char *stream);
 
+/* What granted a pull, for messages and logs. */
+struct rbac_why {
+    /* Bindings whose subjects matched the service account and were checked. */
+    size_t considered;
+    /*
+     * When granted, the binding and role that did it (borrowed, valid until
+     * the index next changes); all NULL when denied.
+     */
+    const char *binding_kind; /* "RoleBinding" or "ClusterRoleBinding" */
+    const char *binding_ns;   /* "" for a ClusterRoleBinding */
+    const char *binding_name;
+    const char *role_kind; /* "Role" or "ClusterRole" */
+    const char *role_name;
+    int role_bootstrap; /* 1: the role's rules came from the bootstrap set */
+};
+
+/*
+ * rbac_may_pull() that also fills *why (when not NULL) with what it looked at
+ * and what granted the pull.
+ */
+int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
+                      const char *sa_name, const char *project,
+                      const char *stream, struct rbac_why *why);
+
+/*
+ * The imagePullSecrets array (borrowed, valid until the index next changes;
+ * [] when the account has none) of ServiceAccount ns/name, or NULL when the
+ * source holds no such ServiceAccount. rb may be NULL.
+ */
+const json_t *rbac_service_account_pull_secrets(const struct rbac *rb,
+                                                const char *ns,
+                                                const char *name);
+
 /* How many RoleBindings and ClusterRoleBindings the index holds. */
 size_t rbac_binding_count(const struct rbac *rb);
 
+/* How many Roles and ClusterRoles came from the source (bootstrap excluded). */
+size_t rbac_role_count(const struct rbac *rb);
+
+/* Frees the index; rb may be NULL. */
 void rbac_free(struct rbac *rb);
 
 #endif
