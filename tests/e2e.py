@@ -4,8 +4,8 @@
     tests/e2e.py --port N --cacert CA [--host 127.0.0.1] [--fixtures DIR]
                  [--max-body BYTES]
 
-Posts the request of every case file DIR/*.json that has neither "config"
-nor "bindings" to /<endpoint>?timeout=10s the way kube-apiserver does
+Posts the request of every case file under DIR (DIR/*.json, DIR/*/*.json,
+...) that has neither "config" nor "bindings" to /<endpoint>?timeout=10s the way kube-apiserver does
 (HTTP/1.1 over TLS, ALPN http/1.1, no SNI for an IP, the same headers, one
 keep-alive connection for all of them) and compares the answer with the
 case's "answer" (tests/jsoncmp.py). Then checks the HTTP errors and the
@@ -71,16 +71,21 @@ def body_of(resp):
 
 
 def run_cases(args, ctx):
-    files = sorted(glob.glob(os.path.join(args.fixtures, "*.json")))
+    files = sorted(glob.glob(os.path.join(args.fixtures, "**", "*.json"),
+                             recursive=True))
     cases = []
     for path in files:
         try:
             with open(path) as f:
                 case = json.load(f)
         except (OSError, ValueError) as e:
-            report(False, f"case {os.path.basename(path)}", f"unreadable: {e}")
+            report(False, f"case {os.path.relpath(path, args.fixtures)}",
+                   f"unreadable: {e}")
             continue
-        if not isinstance(case, dict) or "config" in case or "bindings" in case:
+        # Other JSON files (RBAC lists, configs) are not cases.
+        if not isinstance(case, dict) or "request" not in case or "endpoint" not in case:
+            continue
+        if "config" in case or "bindings" in case:
             continue
         cases.append((path, case))
     if not cases:
@@ -89,7 +94,7 @@ def run_cases(args, ctx):
     conn = CountingConnection(args.host, args.port, context=ctx, timeout=30)
     CountingConnection.opened = 0
     for path, case in cases:
-        name = os.path.basename(path)
+        name = os.path.relpath(path, args.fixtures)
         ep = case.get("endpoint")
         if ep not in ("mutate", "validate") or "request" not in case or "answer" not in case:
             report(False, f"case {name}", "needs endpoint mutate|validate, request and answer")

@@ -4,7 +4,7 @@
 #   BIN=bin/image-policy-webhook tests/e2e.sh
 #
 # Starts "$BIN serve" on a free loopback port with dev certificates made in a
-# temporary directory, waits for /readyz, replays the case files of
+# temporary directory, waits for /readyz, replays the case files under
 # tests/fixtures (FIXTURES overrides) that need neither config nor bindings,
 # checks the HTTP errors and probes (tests/e2e.py), then stops the server
 # with SIGTERM and checks that it exits 0. One line per check, then

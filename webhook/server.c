@@ -85,9 +85,11 @@ struct lingerer {
 struct server {
     const struct server_opts *opts;
     size_t max_body;
-    atomic_int stopping; /* signal received: answers close the connection */
-    atomic_int stopped;  /* MHD_stop_daemon under way: no more lingering */
-    atomic_long active;  /* requests seen by on_request, not yet completed */
+    size_t max_buffered;    /* bytes of bodies held at once, at most */
+    atomic_size_t buffered; /* bytes of bodies reserved now */
+    atomic_int stopping;    /* signal received: answers close the connection */
+    atomic_int stopped;     /* MHD_stop_daemon under way: no more lingering */
+    atomic_long active;     /* requests seen by on_request, not yet completed */
     struct lingerer lg;
 };
 
@@ -102,9 +104,10 @@ struct request {
     long long start_ms;
     char *body;
     size_t len, cap;
-    int too_big;                  /* over max_body: the rest is discarded */
+    size_t reserved; /* bytes of s->buffered taken by this request */
+    unsigned reject; /* 413 or 503: the rest is discarded, then this answer */
     unsigned long long discarded; /* bytes thrown away */
-    long long over_ms;            /* when it went over max_body */
+    long long reject_ms;          /* when reject was set */
 };
 
 /* The write end of the self-pipe of the signal handler. */
@@ -476,6 +479,40 @@ static long long content_length(struct MHD_Connection *c)
 }
 
 /*
+ * Take n more bytes of the budget for request bodies held in memory (so that
+ * many large bodies at once cannot exhaust memory). 0, or -1 when over it.
+ */
+static int body_reserve(struct server *s, struct request *rq, size_t n)
+{
+    size_t was = atomic_fetch_add(&s->buffered, n);
+
+    if (was + n > s->max_buffered || was + n < was) {
+        atomic_fetch_sub(&s->buffered, n);
+        return -1;
+    }
+    rq->reserved += n;
+    return 0;
+}
+
+static void body_free(struct server *s, struct request *rq)
+{
+    atomic_fetch_sub(&s->buffered, rq->reserved);
+    rq->reserved = 0;
+    free(rq->body);
+    rq->body = NULL;
+    rq->len = rq->cap = 0;
+}
+
+/* Stop keeping the body: what still comes is discarded, then status goes. */
+static void body_reject(struct server *s, struct request *rq, unsigned status)
+{
+    rq->reject = status;
+    rq->reject_ms = now_ms();
+    rq->discarded = rq->len;
+    body_free(s, rq);
+}
+
+/*
  * First call for a request, after the headers: route, method, type and
  * announced size are decided here, before any of the body is read.
  */
@@ -521,10 +558,11 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
                              "of %zu bytes",
                              clen, s->max_body);
     if (clen > 0) {
-        rq->body = malloc((size_t)clen);
-        if (rq->body == NULL)
+        /* Untouched pages of a large malloc cost no memory until filled. */
+        if (body_reserve(s, rq, (size_t)clen) != 0 ||
+            (rq->body = malloc((size_t)clen)) == NULL)
             return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
-                                 "out of memory");
+                                 "too many request bodies in memory; retry");
         rq->cap = (size_t)clen;
     }
     return MHD_YES;
@@ -537,23 +575,36 @@ static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
 {
     int keep = rq->route == ROUTE_MUTATE || rq->route == ROUTE_VALIDATE;
 
-    if (!rq->too_big && size > s->max_body - rq->len) {
-        rq->too_big = 1;
-        rq->over_ms = now_ms();
-        rq->discarded = rq->len;
-        free(rq->body);
-        rq->body = NULL;
-        rq->len = rq->cap = 0;
+    if (rq->reject == 0 && size > s->max_body - rq->len)
+        body_reject(s, rq, MHD_HTTP_CONTENT_TOO_LARGE);
+    if (rq->reject == 0 && keep && size > rq->cap - rq->len) {
+        size_t cap = rq->cap < 65536 ? 65536 : rq->cap;
+        char *p;
+
+        while (cap - rq->len < size)
+            cap = cap > s->max_body / 2 ? s->max_body : cap * 2;
+        if (cap > rq->reserved &&
+            body_reserve(s, rq, cap - rq->reserved) != 0) {
+            body_reject(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
+        } else {
+            p = realloc(rq->body, cap);
+            if (p == NULL) {
+                body_reject(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
+            } else {
+                rq->body = p;
+                rq->cap = cap;
+            }
+        }
     }
-    if (rq->too_big) {
+    if (rq->reject != 0) {
         rq->discarded += size;
-        if (rq->discarded - s->max_body > DISCARD_MAX_BYTES ||
-            now_ms() - rq->over_ms > DISCARD_MAX_MS) {
+        if (rq->discarded > s->max_body + DISCARD_MAX_BYTES ||
+            now_ms() - rq->reject_ms > DISCARD_MAX_MS) {
             struct conn *cn = conn_of(c);
             log_msg(LOG_WARN,
-                    "%s: request body over %zu bytes and still coming: "
-                    "closing the connection",
-                    route_names[rq->route], s->max_body);
+                    "%s: request body refused (%u) and still coming after "
+                    "%llu bytes: closing the connection",
+                    route_names[rq->route], rq->reject, rq->discarded);
             if (cn != NULL)
                 cn->linger = 1;
             return MHD_NO;
@@ -563,18 +614,6 @@ static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
     if (!keep) {
         rq->len += size; /* counted against the limit, not kept */
         return MHD_YES;
-    }
-    if (size > rq->cap - rq->len) {
-        size_t cap = rq->cap < 65536 ? 65536 : rq->cap;
-        char *p;
-
-        while (cap - rq->len < size)
-            cap = cap > s->max_body / 2 ? s->max_body : cap * 2;
-        p = realloc(rq->body, cap);
-        if (p == NULL)
-            return MHD_NO;
-        rq->body = p;
-        rq->cap = cap;
     }
     memcpy(rq->body + rq->len, data, size);
     rq->len += size;
@@ -613,11 +652,14 @@ static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
     default:
         return MHD_NO; /* answered in on_headers */
     }
-    if (rq->too_big)
+    if (rq->reject == MHD_HTTP_CONTENT_TOO_LARGE)
         return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                              "request body of %llu bytes is over the limit "
                              "of %zu bytes",
                              rq->discarded, s->max_body);
+    if (rq->reject != 0)
+        return respond_error(s, c, rq, rq->reject, NULL,
+                             "too many request bodies in memory; retry");
     out = o->review(o->arg,
                     rq->route == ROUTE_MUTATE ? REVIEW_MUTATE : REVIEW_VALIDATE,
                     rq->body != NULL ? rq->body : "", rq->len, &status);
@@ -672,7 +714,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (rq == NULL)
         return;
-    free(rq->body);
+    body_free(s, rq);
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&s->active, 1);
@@ -938,6 +980,8 @@ int server_run(const struct server_opts *opts, struct err *err)
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof(ss);
     struct MHD_Daemon *d = NULL;
+    struct MHD_OptionItem pool[2] = {{MHD_OPTION_END, 0, NULL},
+                                     {MHD_OPTION_END, 0, NULL}};
     char *cert = NULL, *key = NULL, where[NI_MAXHOST + NI_MAXSERV + 4];
     size_t cert_len = 0, key_len = 0;
     const char *listen_spec;
@@ -958,6 +1002,10 @@ int server_run(const struct server_opts *opts, struct err *err)
         return -1;
     }
     s.max_body = opts->max_body != 0 ? opts->max_body : DEFAULT_MAX_BODY;
+    s.max_buffered = opts->max_buffered != 0      ? opts->max_buffered
+                     : s.max_body > SIZE_MAX / 16 ? SIZE_MAX
+                                                  : 16 * s.max_body;
+    atomic_init(&s.buffered, 0);
     listen_spec = opts->listen != NULL ? opts->listen : DEFAULT_LISTEN;
     cores = sysconf(_SC_NPROCESSORS_ONLN);
     threads = opts->threads != 0 ? opts->threads
@@ -1001,16 +1049,19 @@ int server_run(const struct server_opts *opts, struct err *err)
     sigaction(SIGTERM, &sa, &old_term);
     signals_set = 1;
 
+    /* A pool of one is refused with a warning: leave the option out. */
+    pool[0].option = threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END;
+    pool[0].value = (intptr_t)threads;
     d = MHD_start_daemon(
         MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
         NULL, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_HTTPS_MEM_CERT, cert,
         MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
-        TLS_PRIORITIES, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        max_conns, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_END);
+        TLS_PRIORITIES, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, &s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
+        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
     if (d == NULL) {
         err_set(err, "cannot start the HTTPS server on %s", where);
         goto out;

@@ -50,6 +50,8 @@ struct server_opts {
     unsigned timeout_s;        /* idle connection timeout; 0: 30 s */
     unsigned max_connections;  /* open connections at most; 0: 1024 */
     unsigned grace_s;          /* shutdown wait for requests; 0: 10 s */
+    size_t max_buffered;       /* request bytes in memory at once, over
+                                  which requests get 503; 0: 16 x max_body */
     server_metrics_fn metrics; /* NULL: GET /metrics is 404 */
     server_observe_fn observe; /* NULL: not called */
 };
