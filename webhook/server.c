@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
@@ -35,6 +36,7 @@
 #define DEFAULT_TIMEOUT_S 30u
 #define DEFAULT_MAX_CONNS 1024u
 #define DEFAULT_GRACE_S   10u
+#define DEFAULT_RELOAD_S  5u
 /* TLS 1.2 and 1.3 only: the API server speaks 1.3, older clients 1.2. */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* PEM files larger than this are not certificates or keys. */
@@ -82,6 +84,16 @@ struct lingerer {
     long long idle[LINGER_SLOTS];     /* ms, monotonic: close if quiet */
 };
 
+/* What identifies a version of a file: a change means a reload. */
+struct file_sig {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+};
+
+struct tls_pair;
+
 struct server {
     const struct server_opts *opts;
     size_t max_body;
@@ -91,11 +103,14 @@ struct server {
     atomic_int stopped;     /* MHD_stop_daemon under way: no more lingering */
     atomic_long active;     /* requests seen by on_request, not yet completed */
     struct lingerer lg;
+    struct tls_pair *pairs;            /* every pair loaded, newest first */
+    struct file_sig cert_sig, key_sig; /* of the files last loaded */
 };
 
 /* Per TCP connection: the socket context of libmicrohttpd. */
 struct conn {
-    int linger; /* an error answer was sent: drain the socket before close */
+    int linger;    /* an error answer was sent: drain the socket before close */
+    int client_ok; /* the client certificate was verified */
 };
 
 /* Per HTTP request: the con_cls of libmicrohttpd. */
@@ -109,6 +124,8 @@ struct request {
     unsigned long long discarded; /* bytes thrown away */
     long long reject_ms;          /* when reject was set */
 };
+
+static int client_cert_ok(struct MHD_Connection *c, char *msg, size_t cap);
 
 /* The write end of the self-pipe of the signal handler. */
 static volatile sig_atomic_t signal_fd = -1;
@@ -169,7 +186,7 @@ static void json_escape(char *dst, size_t cap, const char *s)
     dst[o] = '\0';
 }
 
-/* ---- lingering close ---------------------------------------------------- */
+/* ---- lingering close ---- */
 
 /*
  * Why: after an error answer sent before the body was read (413 from the
@@ -336,7 +353,7 @@ static void linger_add(struct lingerer *lg, int fd)
         close(dup_fd);
 }
 
-/* ---- answers ------------------------------------------------------------ */
+/* ---- answers ---- */
 
 static struct conn *conn_of(struct MHD_Connection *c)
 {
@@ -420,8 +437,7 @@ static enum MHD_Result respond_text(struct server *s, struct MHD_Connection *c,
                    ctype, NULL);
 }
 
-/* ---- request handling -----------------------------------------------------
- */
+/* ---- request handling ---- */
 
 static enum route route_of(const char *url)
 {
@@ -542,6 +558,18 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
     if (!post)
         return respond_error(s, c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, "POST",
                              "method %.40s not allowed on %s", method, url);
+    if (s->opts->client_ca_file != NULL) {
+        struct conn *cn = conn_of(c);
+        char why[300];
+
+        if (cn == NULL || !cn->client_ok) {
+            if (client_cert_ok(c, why, sizeof(why)) != 0)
+                return respond_error(s, c, rq, MHD_HTTP_FORBIDDEN, NULL, "%s",
+                                     why);
+            if (cn != NULL)
+                cn->client_ok = 1;
+        }
+    }
     if (!is_json_type(MHD_lookup_connection_value(
             c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return respond_error(s, c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
@@ -741,8 +769,7 @@ static void on_connection(void *cls, struct MHD_Connection *c,
     *socket_context = NULL;
 }
 
-/* ---- start-up -------------------------------------------------------------
- */
+/* ---- start-up ---- */
 
 /* The whole file, NUL-terminated, in a new malloc'd buffer. */
 static char *read_pem(const char *what, const char *path, size_t *len,
@@ -794,8 +821,9 @@ fail:
  * Check the pair the way GnuTLS will load it, so that a bad file is named
  * (libmicrohttpd would only fail to start).
  */
-static int check_tls(const struct server_opts *o, char *cert, size_t cert_len,
-                     char *key, size_t key_len, struct err *err)
+static int check_tls(const char *cert_file, const char *key_file, char *cert,
+                     size_t cert_len, char *key, size_t key_len,
+                     struct err *err)
 {
     gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)cert_len};
     gnutls_datum_t kd = {(unsigned char *)key, (unsigned)key_len};
@@ -808,18 +836,18 @@ static int check_tls(const struct server_opts *o, char *cert, size_t cert_len,
 
     r = gnutls_x509_crt_list_import2(&crts, &n, &cd, GNUTLS_X509_FMT_PEM, 0);
     if (r < 0 || n == 0) {
-        err_set(err, "certificate file %s: %s", o->cert_file,
+        err_set(err, "certificate file %s: %s", cert_file,
                 r < 0 ? gnutls_strerror(r) : "no certificate");
         goto out;
     }
     exp = gnutls_x509_crt_get_expiration_time(crts[0]);
     if (exp != (time_t)-1 && exp < time(NULL))
-        log_msg(LOG_WARN, "certificate %s has expired", o->cert_file);
+        log_msg(LOG_WARN, "certificate %s has expired", cert_file);
     r = gnutls_x509_privkey_init(&pk);
     if (r >= 0)
         r = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
     if (r < 0) {
-        err_set(err, "key file %s: %s", o->key_file, gnutls_strerror(r));
+        err_set(err, "key file %s: %s", key_file, gnutls_strerror(r));
         goto out;
     }
     r = gnutls_certificate_allocate_credentials(&cred);
@@ -827,8 +855,8 @@ static int check_tls(const struct server_opts *o, char *cert, size_t cert_len,
         r = gnutls_certificate_set_x509_key_mem2(cred, &cd, &kd,
                                                  GNUTLS_X509_FMT_PEM, NULL, 0);
     if (r < 0) {
-        err_set(err, "certificate %s with key %s: %s", o->cert_file,
-                o->key_file, gnutls_strerror(r));
+        err_set(err, "certificate %s with key %s: %s", cert_file, key_file,
+                gnutls_strerror(r));
         goto out;
     }
     rc = 0;
@@ -841,6 +869,235 @@ out:
         gnutls_x509_crt_deinit(crts[i]);
     gnutls_free(crts);
     return rc;
+}
+
+/*
+ * The serving certificate is handed to GnuTLS by a callback at each
+ * handshake rather than loaded once (MHD_OPTION_HTTPS_MEM_CERT), so that a
+ * new pair can be swapped in while the server runs (Kubernetes updates a
+ * mounted Secret by swapping the ..data symlink). The callback has no
+ * closure argument, hence the global. A pair once served is only freed when
+ * the server stops: a session may still point to it, and a few KiB per
+ * certificate rotation is cheap.
+ */
+#define TLS_MAX_CHAIN 16
+
+struct tls_pair {
+    gnutls_pcert_st pcert[TLS_MAX_CHAIN];
+    unsigned n;
+    gnutls_privkey_t key;
+    struct tls_pair *older; /* every pair loaded, for freeing at the end */
+};
+
+static _Atomic(struct tls_pair *) tls_current;
+
+static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
+                        int nreqs, const gnutls_pk_algorithm_t *algos,
+                        int nalgos, gnutls_pcert_st **pcert,
+                        unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+    struct tls_pair *p = atomic_load(&tls_current);
+
+    (void)session;
+    (void)req_ca;
+    (void)nreqs;
+    (void)algos;
+    (void)nalgos;
+    if (p == NULL)
+        return -1;
+    *pcert = p->pcert;
+    *pcert_length = p->n;
+    *privkey = p->key;
+    return 0;
+}
+
+static void tls_pair_free(struct tls_pair *p)
+{
+    unsigned i;
+
+    if (p == NULL)
+        return;
+    for (i = 0; i < p->n; i++)
+        gnutls_pcert_deinit(&p->pcert[i]);
+    if (p->key != NULL)
+        gnutls_privkey_deinit(p->key);
+    free(p);
+}
+
+/* Read and check both files; a new pair, or NULL with err set. */
+static struct tls_pair *tls_pair_load(const char *cert_file,
+                                      const char *key_file, struct err *err)
+{
+    struct tls_pair *p = NULL;
+    char *cert = NULL, *key = NULL;
+    size_t cert_len = 0, key_len = 0;
+    gnutls_datum_t cd, kd;
+    int r;
+
+    cert = read_pem("certificate", cert_file, &cert_len, err);
+    if (cert == NULL)
+        goto out;
+    key = read_pem("key", key_file, &key_len, err);
+    if (key == NULL)
+        goto out;
+    if (check_tls(cert_file, key_file, cert, cert_len, key, key_len, err) != 0)
+        goto out;
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    cd.data = (unsigned char *)cert;
+    cd.size = (unsigned)cert_len;
+    kd.data = (unsigned char *)key;
+    kd.size = (unsigned)key_len;
+    p->n = TLS_MAX_CHAIN;
+    r = gnutls_pcert_list_import_x509_raw(p->pcert, &p->n, &cd,
+                                          GNUTLS_X509_FMT_PEM, 0);
+    if (r < 0) {
+        p->n = 0;
+        err_set(err, "certificate file %s: %s", cert_file,
+                r == GNUTLS_E_SHORT_MEMORY_BUFFER ? "chain too long"
+                                                  : gnutls_strerror(r));
+        goto fail;
+    }
+    r = gnutls_privkey_init(&p->key);
+    if (r >= 0)
+        r = gnutls_privkey_import_x509_raw(p->key, &kd, GNUTLS_X509_FMT_PEM,
+                                           NULL, 0);
+    if (r < 0) {
+        err_set(err, "key file %s: %s", key_file, gnutls_strerror(r));
+        goto fail;
+    }
+    goto out;
+fail:
+    tls_pair_free(p);
+    p = NULL;
+out:
+    free(cert);
+    if (key != NULL)
+        explicit_bzero(key, key_len);
+    free(key);
+    return p;
+}
+
+static int file_sig_of(const char *path, struct file_sig *sig)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0) /* follows the ..data symlinks */
+        return -1;
+    sig->dev = st.st_dev;
+    sig->ino = st.st_ino;
+    sig->size = st.st_size;
+    sig->mtime = st.st_mtim;
+    return 0;
+}
+
+static int file_sig_same(const struct file_sig *a, const struct file_sig *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec &&
+           a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/*
+ * Load the pair anew if either file changed since the last look. A broken
+ * new pair is refused with a log line (once per change) and the old one
+ * stays in service.
+ */
+static void tls_check_reload(struct server *s)
+{
+    const struct server_opts *o = s->opts;
+    struct file_sig c, k;
+    struct err e = {{0}};
+    struct tls_pair *p;
+
+    if (file_sig_of(o->cert_file, &c) != 0 || file_sig_of(o->key_file, &k) != 0)
+        return; /* in the middle of an update, or gone: look again later */
+    if (file_sig_same(&c, &s->cert_sig) && file_sig_same(&k, &s->key_sig))
+        return;
+    s->cert_sig = c;
+    s->key_sig = k;
+    p = tls_pair_load(o->cert_file, o->key_file, &e);
+    if (p == NULL) {
+        log_msg(LOG_ERROR, "new certificate refused, serving the old one: %s",
+                e.msg);
+        return;
+    }
+    p->older = s->pairs;
+    s->pairs = p;
+    atomic_store(&tls_current, p);
+    log_msg(LOG_INFO, "certificate %s reloaded", o->cert_file);
+}
+
+/*
+ * With a client CA, GnuTLS asks for a client certificate (libmicrohttpd
+ * sets GNUTLS_CERT_REQUEST, not REQUIRE, so that kubelet probes without one
+ * still reach /healthz and /readyz), and /mutate and /validate require one
+ * that the CA signed for client authentication. 0 when it is there and
+ * good, else -1 with why in msg.
+ */
+static int client_cert_ok(struct MHD_Connection *c, char *msg, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_typed_vdata_st purpose;
+    gnutls_datum_t why = {NULL, 0};
+    unsigned status = 0;
+    int r;
+
+    if (ci == NULL || ci->tls_session == NULL) {
+        snprintf(msg, cap, "no TLS session");
+        return -1;
+    }
+    memset(&purpose, 0, sizeof(purpose));
+    purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
+    purpose.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT;
+    r = gnutls_certificate_verify_peers(ci->tls_session, &purpose, 1, &status);
+    if (r == GNUTLS_E_NO_CERTIFICATE_FOUND) {
+        snprintf(msg, cap, "client certificate required");
+        return -1;
+    }
+    if (r < 0) {
+        snprintf(msg, cap, "client certificate: %s", gnutls_strerror(r));
+        return -1;
+    }
+    if (status == 0)
+        return 0;
+    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+                                                     &why, 0) >= 0 &&
+        why.data != NULL) {
+        size_t n;
+
+        snprintf(msg, cap, "client certificate not accepted: %s",
+                 (const char *)why.data);
+        n = strlen(msg);
+        while (n > 0 && msg[n - 1] == ' ')
+            msg[--n] = '\0';
+    } else {
+        snprintf(msg, cap, "client certificate not accepted");
+    }
+    gnutls_free(why.data);
+    return -1;
+}
+
+/* A PEM bundle of at least one CA certificate. */
+static int check_ca(const char *path, char *pem, size_t len, struct err *err)
+{
+    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
+    gnutls_x509_crt_t *crts = NULL;
+    unsigned n = 0, i;
+    int r;
+
+    r = gnutls_x509_crt_list_import2(&crts, &n, &d, GNUTLS_X509_FMT_PEM, 0);
+    for (i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    gnutls_free(crts);
+    if (r < 0 || n == 0)
+        return err_set(err, "client CA file %s: %s", path,
+                       r < 0 ? gnutls_strerror(r) : "no certificate");
+    return 0;
 }
 
 /* "host:port" of a socket address, for messages. */
@@ -980,17 +1237,20 @@ int server_run(const struct server_opts *opts, struct err *err)
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof(ss);
     struct MHD_Daemon *d = NULL;
-    struct MHD_OptionItem pool[2] = {{MHD_OPTION_END, 0, NULL},
+    struct MHD_OptionItem more[3] = {{MHD_OPTION_END, 0, NULL},
+                                     {MHD_OPTION_END, 0, NULL},
                                      {MHD_OPTION_END, 0, NULL}};
-    char *cert = NULL, *key = NULL, where[NI_MAXHOST + NI_MAXSERV + 4];
-    size_t cert_len = 0, key_len = 0;
+    struct tls_pair *p;
+    char *client_ca = NULL, where[NI_MAXHOST + NI_MAXSERV + 4];
+    size_t ca_len = 0;
     const char *listen_spec;
-    unsigned threads, timeout_s, max_conns, grace_s;
-    int lfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, rc = -1;
+    unsigned threads, timeout_s, max_conns, grace_s, reload_s;
+    int lfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i, rc = -1;
     long cores;
     long long deadline;
 
     memset(&s, 0, sizeof(s));
+    memset(&ss, 0, sizeof(ss));
     s.lg.epfd = -1;
     atomic_init(&s.stopping, 0);
     atomic_init(&s.stopped, 0);
@@ -1017,15 +1277,26 @@ int server_run(const struct server_opts *opts, struct err *err)
     if (max_conns < threads)
         max_conns = threads; /* libmicrohttpd splits it among the threads */
     grace_s = opts->grace_s != 0 ? opts->grace_s : DEFAULT_GRACE_S;
+    reload_s = opts->reload_s != 0 ? opts->reload_s : DEFAULT_RELOAD_S;
+    if (reload_s > INT_MAX / 1000)
+        reload_s = INT_MAX / 1000;
 
-    cert = read_pem("certificate", opts->cert_file, &cert_len, err);
-    if (cert == NULL)
+    if (atomic_load(&tls_current) != NULL) {
+        err_set(err, "server: already running");
+        return -1;
+    }
+    /* Looked at before reading, so that a change while reading is seen. */
+    file_sig_of(opts->cert_file, &s.cert_sig);
+    file_sig_of(opts->key_file, &s.key_sig);
+    s.pairs = tls_pair_load(opts->cert_file, opts->key_file, err);
+    if (s.pairs == NULL)
         goto out;
-    key = read_pem("key", opts->key_file, &key_len, err);
-    if (key == NULL)
-        goto out;
-    if (check_tls(opts, cert, cert_len, key, key_len, err) != 0)
-        goto out;
+    if (opts->client_ca_file != NULL) {
+        client_ca = read_pem("client CA", opts->client_ca_file, &ca_len, err);
+        if (client_ca == NULL ||
+            check_ca(opts->client_ca_file, client_ca, ca_len, err) != 0)
+            goto out;
+    }
     lfd = listen_socket(listen_spec, err);
     if (lfd < 0)
         goto out;
@@ -1049,19 +1320,27 @@ int server_run(const struct server_opts *opts, struct err *err)
     sigaction(SIGTERM, &sa, &old_term);
     signals_set = 1;
 
+    atomic_store(&tls_current, s.pairs);
     /* A pool of one is refused with a warning: leave the option out. */
-    pool[0].option = threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END;
-    pool[0].value = (intptr_t)threads;
+    i = 0;
+    if (threads > 1) {
+        more[i].option = MHD_OPTION_THREAD_POOL_SIZE;
+        more[i++].value = (intptr_t)threads;
+    }
+    if (client_ca != NULL) {
+        more[i].option = MHD_OPTION_HTTPS_MEM_TRUST;
+        more[i++].ptr_value = client_ca;
+    }
     d = MHD_start_daemon(
         MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
-        NULL, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_HTTPS_MEM_CERT, cert,
-        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
-        TLS_PRIORITIES, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, &s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
-        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+        NULL, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_HTTPS_CERT_CALLBACK,
+        tls_retrieve, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        max_conns, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_ARRAY, more,
+        MHD_OPTION_END);
     if (d == NULL) {
         err_set(err, "cannot start the HTTPS server on %s", where);
         goto out;
@@ -1071,8 +1350,8 @@ int server_run(const struct server_opts *opts, struct err *err)
             "listening on https://%s (%u threads, body limit %zu bytes)", where,
             threads, s.max_body);
 
-    while (!wait_signal(pipefd[0], -1))
-        ;
+    while (!wait_signal(pipefd[0], (int)reload_s * 1000))
+        tls_check_reload(&s);
     atomic_store(&s.stopping, 1);
     log_msg(LOG_INFO, "signal received: finishing %ld requests (at most %u s)",
             atomic_load(&s.active), grace_s);
@@ -1118,9 +1397,11 @@ out:
         close(pipefd[0]);
     if (pipefd[1] >= 0)
         close(pipefd[1]);
-    free(cert);
-    if (key != NULL)
-        explicit_bzero(key, key_len);
-    free(key);
+    atomic_store(&tls_current, NULL);
+    while ((p = s.pairs) != NULL) {
+        s.pairs = p->older;
+        tls_pair_free(p);
+    }
+    free(client_ca);
     return rc;
 }

@@ -47,13 +47,18 @@ struct server_opts {
     server_ready_fn ready;
     void *arg; /* passed to review, ready, metrics and observe */
     /* Optional, 0 or NULL for the default. */
-    unsigned timeout_s;        /* idle connection timeout; 0: 30 s */
-    unsigned max_connections;  /* open connections at most; 0: 1024 */
-    unsigned grace_s;          /* shutdown wait for requests; 0: 10 s */
-    size_t max_buffered;       /* request bytes in memory at once, over
-                                  which requests get 503; 0: 16 x max_body */
-    server_metrics_fn metrics; /* NULL: GET /metrics is 404 */
-    server_observe_fn observe; /* NULL: not called */
+    unsigned timeout_s;         /* idle connection timeout; 0: 30 s */
+    unsigned max_connections;   /* open connections at most; 0: 1024 */
+    unsigned grace_s;           /* shutdown wait for requests; 0: 10 s */
+    size_t max_buffered;        /* request bytes in memory at once, over
+                                   which requests get 503; 0: 16 x max_body */
+    unsigned reload_s;          /* seconds between looks at cert_file and
+                                   key_file for a new pair; 0: 5 */
+    const char *client_ca_file; /* PEM CAs: /mutate and /validate then need
+                                   a client certificate they signed (403
+                                   otherwise); NULL: none asked */
+    server_metrics_fn metrics;  /* NULL: GET /metrics is 404 */
+    server_observe_fn observe;  /* NULL: not called */
 };
 
 /*
@@ -61,8 +66,12 @@ struct server_opts {
  * flight (for at most grace_s) and return 0. A second signal kills the
  * process at once (default action of that signal).
  * Returns -1 with err set when the server cannot start (bad certificate or
- * key, address in use, ...). Installs handlers for SIGINT and SIGTERM while
- * it runs and restores the previous ones before returning. Logs to stderr.
+ * key, address in use, ...). A changed certificate or key file (also through
+ * the ..data symlink swap of a Kubernetes Secret) is loaded without a restart
+ * and without failing a request; a broken new pair is refused with a log
+ * line and the old one stays. One server a process. Installs handlers for
+ * SIGINT and SIGTERM while it runs and restores the previous ones before
+ * returning. Logs to stderr.
  */
 int server_run(const struct server_opts *opts, struct err *err);
 
