@@ -1,23 +1,17 @@
 /* review.c - AdmissionReview in, AdmissionReview answer out. */
 #include "review.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "crossproject.h"
-#include "imageref.h"
-#include "imagestream.h"
+#include "imagecheck.h"
+#include "openshift.h"
 #include "podspec.h"
 #include "pullpolicy.h"
 #include "strbuf.h"
-
-/* The API server cuts longer warnings; we cut them ourselves, cleanly. */
-#define REVIEW_WARNING_MAX 256
-/* How much of an image reference a message quotes. */
-#define REVIEW_IMAGE_QUOTE 200
+#include "verdict.h"
 
 /* What one request is about: the parts of request that the rules read. */
 struct review_req {
@@ -27,16 +21,6 @@ struct review_req {
     const char *group, *version, *kind;
     const char *resource, *subresource;
     const json_t *object, *old_object;
-};
-
-/* The decision being made for one request. */
-struct review_ctx {
-    const struct config *cfg;
-    const struct rbac *rb;
-    const struct review_req *req;
-    struct strbuf deny; /* the denial message, empty while allowed */
-    json_t *warnings;   /* array of strings */
-    int failed;         /* out of memory */
 };
 
 json_t *review_parse(const char *body, size_t len, struct err *err)
@@ -219,45 +203,6 @@ out:
     return rc;
 }
 
-/* Add a warning, cut to what the API server keeps, at a UTF-8 boundary. */
-static void review_warn(struct review_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void review_warn(struct review_ctx *ctx, const char *fmt, ...)
-{
-    char buf[REVIEW_WARNING_MAX + 1];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > REVIEW_WARNING_MAX) {
-        size_t end = REVIEW_WARNING_MAX - 3;
-
-        while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80)
-            end--;
-        memcpy(buf + end, "...", 4);
-    }
-    if (json_array_append_new(ctx->warnings, json_string(buf)) != 0)
-        ctx->failed = 1;
-}
-
-/* Start another part of the denial message. */
-static void review_deny(struct review_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void review_deny(struct review_ctx *ctx, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    strbuf_printf(&ctx->deny, "%s%s", ctx->deny.len > 0 ? "; " : "", buf);
-}
-
 /* Whether the exact image string appears in any container of spec. */
 static int review_image_in(const json_t *spec, const char *image)
 {
@@ -279,89 +224,93 @@ static int review_image_in(const json_t *spec, const char *image)
 static const char *const review_list_words[3] = {
     "init container", "container", "ephemeral container"};
 
-/* The rules of /validate for one container image. */
-static void review_check_image(struct review_ctx *ctx, const char *what,
-                               const char *name, const char *image,
-                               const char *sa)
+/* Whether a string holds only white space (or nothing). */
+static int review_blank(const char *s)
 {
-    const struct config *cfg = ctx->cfg;
-    const char *ns = ctx->req->ns;
-    struct imageref ref;
-    struct err perr = {{0}};
-    int quote = REVIEW_IMAGE_QUOTE;
-
-    if (imageref_parse(image, &ref, &perr) != 0) {
-        if (cfg->invalid_refs == CONFIG_WARN)
-            review_warn(ctx, "%s \"%s\": image \"%.*s\" is not a valid image "
-                             "reference: %s",
-                        what, name, quote, image, perr.msg);
-        else if (cfg->invalid_refs == CONFIG_DENY)
-            review_deny(ctx, "%s \"%s\": image \"%.*s\" is not a valid image "
-                             "reference: %s",
-                        what, name, quote, image, perr.msg);
-        return;
-    }
-    if (cfg->warn_dated_tags && ref.tag[0] != '\0' &&
-        imagestream_tag_is_dated(ref.tag))
-        review_warn(ctx, "%s \"%s\": tag \"%s\" embeds a date: it names one "
-                         "revision forever and default image pruning never "
-                         "removes it",
-                    what, name, ref.tag);
-    if (cfg->warn_latest &&
-        (strcmp(ref.tag, "latest") == 0 ||
-         (ref.tag[0] == '\0' && ref.digest[0] == '\0')))
-        review_warn(ctx, "%s \"%s\": image \"%.*s\" uses the latest tag; pin "
-                         "a version tag or a digest",
-                    what, name, quote, image);
-    if (cfg->cross_project != CONFIG_OFF) {
-        struct crossproject_ref cp;
-
-        if (crossproject_classify(cfg, &ref, ns, &cp) &&
-            !rbac_may_pull(ctx->rb, ns, sa, cp.project, cp.stream)) {
-            if (cfg->cross_project == CONFIG_DENY)
-                review_deny(ctx,
-                            "%s \"%s\" uses image \"%.*s\" from project "
-                            "\"%s\", but service account \"%s\" of project "
-                            "\"%s\" may not pull from it (no RBAC grant of get "
-                            "on imagestreams/layers there); fix: "
-                            "oc policy add-role-to-user system:image-puller "
-                            "system:serviceaccount:%s:%s --namespace=%s",
-                            what, name, quote, image, cp.project, sa, ns, ns,
-                            sa, cp.project);
-            else
-                review_warn(ctx,
-                            "%s \"%s\": %s:%s may not pull from project %s; "
-                            "fix: oc policy add-role-to-user "
-                            "system:image-puller system:serviceaccount:%s:%s "
-                            "--namespace=%s",
-                            what, name, ns, sa, cp.project, ns, sa, cp.project);
-        }
-    }
+    return s[strspn(s, " \t\r\n")] == '\0';
 }
 
 /* The rules of /validate for every container of a pod spec. */
-static void review_validate_podspec(struct review_ctx *ctx, const json_t *spec,
+static void review_validate_podspec(const struct review_req *r,
+                                    struct imagecheck *ic, const json_t *spec,
                                     const json_t *old_spec)
 {
-    const char *sa = podspec_service_account(spec);
+    const json_t *sa_secrets;
     size_t l, i;
     json_t *c;
 
+    ic->sa = podspec_service_account(spec);
+    ic->pull_secrets = 1;
+    sa_secrets = rbac_service_account_pull_secrets(ic->rb, r->ns, ic->sa);
+    ic->has_pull_secret =
+        imagecheck_has_pull_secret(json_object_get(spec, "imagePullSecrets"),
+                                   ic->sa) ||
+        imagecheck_has_pull_secret(sa_secrets, ic->sa);
     for (l = 0; l < 3; l++) {
         json_array_foreach(json_object_get(spec, podspec_lists[l]), i, c)
         {
             const char *image = json_string_value(json_object_get(c, "image"));
             const char *name = json_string_value(json_object_get(c, "name"));
+            char where[128];
 
             if (image == NULL)
                 continue;
+            if (name == NULL)
+                name = "";
             /* Existing references stay allowed: scaling or relabelling never
              * breaks when a binding is removed later. */
             if (old_spec != NULL && review_image_in(old_spec, image))
                 continue;
-            review_check_image(ctx, review_list_words[l],
-                               name != NULL ? name : "", image, sa);
+            /* An ImageChange trigger fills this image in. */
+            if (review_blank(image) &&
+                strcmp(r->kind, "DeploymentConfig") == 0 &&
+                openshift_dc_placeholder(r->object, name))
+                continue;
+            snprintf(where, sizeof(where), "%s \"%.63s\"",
+                     review_list_words[l], name);
+            imagecheck_image(ic, where, image);
         }
+    }
+    ic->pull_secrets = 0;
+}
+
+/* Run the rules of /validate that apply to this request into v. */
+static void review_validate_rules(const struct review_req *r,
+                                  const struct config *cfg,
+                                  const struct rbac *rb, struct verdict *v)
+{
+    const char *pointer = review_pointer(r);
+    int update = strcmp(r->operation, "UPDATE") == 0;
+    const json_t *old = update ? r->old_object : NULL;
+    struct imagecheck ic;
+
+    memset(&ic, 0, sizeof(ic));
+    ic.cfg = cfg;
+    ic.rb = rb;
+    ic.ns = r->ns;
+    ic.v = v;
+    if (pointer != NULL) {
+        const json_t *spec = podspec_find(r->object, pointer);
+
+        if (spec != NULL)
+            review_validate_podspec(r, &ic, spec,
+                                    update ? podspec_find(old, pointer)
+                                           : NULL);
+        if (spec != NULL && strcmp(r->kind, "DeploymentConfig") == 0)
+            openshift_dc_triggers(&ic, r->object, old);
+        return;
+    }
+    if (r->subresource[0] != '\0' || (!update && strcmp(r->operation,
+                                                         "CREATE") != 0))
+        return;
+    if (strcmp(r->group, "build.openshift.io") == 0 &&
+        strcmp(r->version, "v1") == 0 && strcmp(r->kind, "BuildConfig") == 0) {
+        ic.sa = openshift_build_sa(r->object);
+        openshift_buildconfig(&ic, r->object, old);
+    } else if (strcmp(r->group, "image.openshift.io") == 0 &&
+               strcmp(r->version, "v1") == 0 &&
+               strcmp(r->kind, "ImageStream") == 0) {
+        openshift_imagestream(cfg, v, r->ns, r->object, old);
     }
 }
 
@@ -369,48 +318,34 @@ static int review_validate(const struct review_req *r,
                            const struct config *cfg, const struct rbac *rb,
                            json_t *response, struct err *err)
 {
-    const char *pointer = review_pointer(r);
-    const json_t *spec, *old_spec = NULL;
-    struct review_ctx ctx;
+    struct verdict v;
     int rc = -1;
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.cfg = cfg;
-    ctx.rb = rb;
-    ctx.req = r;
-    if (pointer == NULL || config_namespace_exempt(cfg, r->ns))
+    if (config_namespace_exempt(cfg, r->ns))
         return 0;
-    spec = podspec_find(r->object, pointer);
-    if (spec == NULL)
-        return 0;
-    if (strcmp(r->operation, "UPDATE") == 0)
-        old_spec = podspec_find(r->old_object, pointer);
-    ctx.warnings = json_array();
-    if (ctx.warnings == NULL)
+    if (verdict_init(&v) != 0)
         goto oom;
-    review_validate_podspec(&ctx, spec, old_spec);
-    if (ctx.failed || ctx.deny.failed)
+    review_validate_rules(r, cfg, rb, &v);
+    if (v.failed || v.deny.failed)
         goto oom;
-    if (ctx.deny.len > 0) {
+    if (v.deny.len > 0) {
         json_t *status = json_pack("{s:i, s:s, s:s}", "code", 403, "reason",
-                                   "Forbidden", "message",
-                                   strbuf_str(&ctx.deny));
+                                   "Forbidden", "message", strbuf_str(&v.deny));
 
         if (status == NULL ||
             json_object_set_new(response, "status", status) != 0 ||
             json_object_set(response, "allowed", json_false()) != 0)
             goto oom;
     }
-    if (json_array_size(ctx.warnings) > 0 &&
-        json_object_set(response, "warnings", ctx.warnings) != 0)
+    if (json_array_size(v.warnings) > 0 &&
+        json_object_set(response, "warnings", v.warnings) != 0)
         goto oom;
     rc = 0;
     goto out;
 oom:
     err_set(err, "out of memory");
 out:
-    json_decref(ctx.warnings);
-    strbuf_free(&ctx.deny);
+    verdict_free(&v);
     return rc;
 }
 
@@ -423,6 +358,7 @@ json_t *review_answer(enum review_endpoint ep, const json_t *req,
     json_t *answer = NULL, *response;
     int rc;
 
+    memset(&r, 0, sizeof(r));
     if (review_read(req, &r, &api_version, err) != 0)
         return NULL;
     answer = json_pack("{s:s, s:s, s:{s:O, s:b}}", "apiVersion", api_version,
