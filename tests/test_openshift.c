@@ -1,0 +1,396 @@
+/* test_openshift.c - BuildConfigs, DeploymentConfig triggers, ImageStream
+ * tags and pull secrets on /validate, through the review function. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "review.h"
+
+#define REG "image-registry.openshift-image-registry.svc:5000"
+
+/* One case: an object of kind in project-a, its expected outcome. */
+struct os_case {
+    const char *name;
+    const char *group, *kind;
+    const char *config;   /* JSON or NULL */
+    const char *bindings; /* JSON or NULL */
+    const char *object;   /* JSON */
+    const char *old;      /* JSON or NULL: UPDATE */
+    int denied;
+    const char *message; /* the whole denial message, or NULL */
+    const char *warning; /* the one warning expected, or NULL: none */
+};
+
+static void os_run(const struct os_case *c)
+{
+    json_t *obj = json_loads(c->object, 0, NULL);
+    json_t *old = c->old ? json_loads(c->old, 0, NULL) : json_null();
+    json_t *cfg_json = c->config ? json_loads(c->config, 0, NULL) : NULL;
+    json_t *rb_json = c->bindings ? json_loads(c->bindings, 0, NULL) : NULL;
+    struct config *cfg;
+    struct rbac *rb = NULL;
+    json_t *rv, *ans, *resp, *w;
+    const char *msg;
+    struct err err = {{0}};
+
+    if (obj == NULL || old == NULL || (c->config && !cfg_json) ||
+        (c->bindings && !rb_json))
+        fail_msg("%s: bad JSON in the case", c->name);
+    cfg = cfg_json ? config_from_json(cfg_json, &err) : config_new_default();
+    if (cfg == NULL)
+        fail_msg("%s: config: %s", c->name, err.msg);
+    if (rb_json != NULL) {
+        rb = rbac_new();
+        if (rbac_put(rb, rb_json, &err) != 0)
+            fail_msg("%s: bindings: %s", c->name, err.msg);
+    }
+    rv = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o, "
+                   "s:o}}",
+                   "apiVersion", "admission.k8s.io/v1", "kind",
+                   "AdmissionReview", "request", "uid", "u", "kind", "group",
+                   c->group, "version", "v1", "kind", c->kind, "namespace",
+                   "project-a", "operation", c->old ? "UPDATE" : "CREATE",
+                   "object", obj, "oldObject", old);
+    ans = review_answer(REVIEW_VALIDATE, rv, cfg, rb, &err);
+    if (ans == NULL)
+        fail_msg("%s: %s", c->name, err.msg);
+    resp = json_object_get(ans, "response");
+    msg = json_string_value(
+        json_object_get(json_object_get(resp, "status"), "message"));
+    if (json_is_false(json_object_get(resp, "allowed")) != c->denied)
+        fail_msg("%s: want denied=%d, message %s", c->name, c->denied,
+                 msg ? msg : "(none)");
+    if (c->message != NULL && (msg == NULL || strcmp(msg, c->message) != 0))
+        fail_msg("%s: message\n  want %s\n  got  %s", c->name, c->message,
+                 msg ? msg : "(none)");
+    w = json_object_get(resp, "warnings");
+    if (c->warning == NULL && w != NULL)
+        fail_msg("%s: unexpected warning %s", c->name,
+                 json_string_value(json_array_get(w, 0)));
+    if (c->warning != NULL &&
+        (json_array_size(w) != 1 ||
+         strcmp(json_string_value(json_array_get(w, 0)), c->warning) != 0))
+        fail_msg("%s: warning\n  want %s\n  got  %s", c->name, c->warning,
+                 w ? json_string_value(json_array_get(w, 0)) : "(none)");
+    json_decref(ans);
+    json_decref(rv);
+    json_decref(cfg_json);
+    json_decref(rb_json);
+    config_free(cfg);
+    rbac_free(rb);
+}
+
+static void os_run_all(const struct os_case *cases, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        os_run(&cases[i]);
+}
+
+#define PULLER_BUILDER                                                         \
+    "{\"kind\":\"RoleBinding\",\"apiVersion\":"                                \
+    "\"rbac.authorization.k8s.io/v1\",\"metadata\":{\"name\":\"p\","           \
+    "\"namespace\":\"project-b\"},\"roleRef\":{\"kind\":\"ClusterRole\","      \
+    "\"name\":\"system:image-puller\"},\"subjects\":[{\"kind\":"               \
+    "\"ServiceAccount\",\"name\":\"builder\",\"namespace\":\"project-a\"}]}"
+
+#define BC(strategy_from, images)                                              \
+    "{\"metadata\":{\"name\":\"bc\"},\"spec\":{\"strategy\":{\"type\":"        \
+    "\"Source\",\"sourceStrategy\":{\"from\":" strategy_from "}},"             \
+    "\"source\":{\"images\":" images "}}}"
+
+#define IST(ns, name)                                                          \
+    "{\"kind\":\"ImageStreamTag\",\"namespace\":\"" ns "\",\"name\":\"" name   \
+    "\"}"
+
+static void test_openshift_buildconfig(void **state)
+{
+    static const struct os_case cases[] = {
+        {"strategy from another project, no bindings", "build.openshift.io",
+         "BuildConfig", NULL, NULL, BC(IST("project-b", "ruby:3.1"), "[]"),
+         NULL, 1,
+         "BuildConfig spec.strategy.sourceStrategy.from uses ImageStreamTag "
+         "\"project-b/ruby:3.1\" from project \"project-b\", but service "
+         "account \"builder\" of project \"project-a\" may not pull from it "
+         "(no RBAC grant of get on imagestreams/layers there); fix: oc "
+         "policy add-role-to-user system:image-puller "
+         "system:serviceaccount:project-a:builder --namespace=project-b",
+         NULL},
+        {"strategy from another project, builder granted",
+         "build.openshift.io", "BuildConfig", NULL, PULLER_BUILDER,
+         BC(IST("project-b", "ruby:3.1"), "[]"), NULL, 0, NULL, NULL},
+        {"spec.serviceAccount replaces builder", "build.openshift.io",
+         "BuildConfig", NULL, PULLER_BUILDER,
+         "{\"spec\":{\"serviceAccount\":\"deployer\",\"strategy\":{"
+         "\"dockerStrategy\":{\"from\":" IST("project-b", "ruby:3.1") "}}}}",
+         NULL, 1, NULL, NULL},
+        {"same project", "build.openshift.io", "BuildConfig", NULL, NULL,
+         BC(IST("project-a", "ruby:3.1"), "[]"), NULL, 0, NULL, NULL},
+        {"no namespace means the BuildConfig's", "build.openshift.io",
+         "BuildConfig", NULL, NULL,
+         BC("{\"kind\":\"ImageStreamTag\",\"name\":\"ruby:3.1\"}", "[]"), NULL,
+         0, NULL, NULL},
+        {"ImageStreamImage of another project", "build.openshift.io",
+         "BuildConfig", NULL, NULL,
+         BC("{\"kind\":\"ImageStreamImage\",\"namespace\":\"project-c\","
+            "\"name\":\"ruby@sha256:abc\"}",
+            "[]"),
+         NULL, 1,
+         "BuildConfig spec.strategy.sourceStrategy.from uses "
+         "ImageStreamImage \"project-c/ruby@sha256:abc\" from project "
+         "\"project-c\", but service account \"builder\" of project "
+         "\"project-a\" may not pull from it (no RBAC grant of get on "
+         "imagestreams/layers there); fix: oc policy add-role-to-user "
+         "system:image-puller system:serviceaccount:project-a:builder "
+         "--namespace=project-c",
+         NULL},
+        {"DockerImage from the integrated registry", "build.openshift.io",
+         "BuildConfig", NULL, NULL,
+         BC("{\"kind\":\"DockerImage\",\"name\":\"" REG "/project-b/ruby\"}",
+            "[]"),
+         NULL, 1, NULL, NULL},
+        {"DockerImage elsewhere", "build.openshift.io", "BuildConfig", NULL,
+         NULL,
+         BC("{\"kind\":\"DockerImage\",\"name\":\"quay.io/org/ruby:3\"}",
+            "[]"),
+         NULL, 0, NULL, NULL},
+        {"DockerImage that does not parse", "build.openshift.io",
+         "BuildConfig", NULL, NULL,
+         BC("{\"kind\":\"DockerImage\",\"name\":\"Quay.io/Org/ruby\"}", "[]"),
+         NULL, 0, NULL,
+         "BuildConfig spec.strategy.sourceStrategy.from: image "
+         "\"Quay.io/Org/ruby\" is not a valid image reference: invalid "
+         "reference format: repository name (Org/ruby) must be lowercase"},
+        {"image source from another project", "build.openshift.io",
+         "BuildConfig", NULL, NULL,
+         BC(IST("project-a", "ruby:3.1"),
+            "[{\"from\":" IST("project-d", "assets:v1") ",\"paths\":[]}]"),
+         NULL, 1,
+         "BuildConfig spec.source.images[0].from uses ImageStreamTag "
+         "\"project-d/assets:v1\" from project \"project-d\", but service "
+         "account \"builder\" of project \"project-a\" may not pull from it "
+         "(no RBAC grant of get on imagestreams/layers there); fix: oc "
+         "policy add-role-to-user system:image-puller "
+         "system:serviceaccount:project-a:builder --namespace=project-d",
+         NULL},
+        {"dated ImageStreamTag", "build.openshift.io", "BuildConfig", NULL,
+         NULL, BC(IST("project-a", "ruby:2019-05-01"), "[]"), NULL, 0, NULL,
+         "BuildConfig spec.strategy.sourceStrategy.from: tag \"2019-05-01\" "
+         "embeds a date: it names one revision forever and default image "
+         "pruning never removes it"},
+        {"UPDATE keeping the reference", "build.openshift.io", "BuildConfig",
+         NULL, NULL, BC(IST("project-b", "ruby:3.1"), "[]"),
+         BC(IST("project-b", "ruby:3.1"), "[]"), 0, NULL, NULL},
+        {"UPDATE moving the reference", "build.openshift.io", "BuildConfig",
+         NULL, NULL,
+         "{\"spec\":{\"strategy\":{\"dockerStrategy\":{\"from\":" IST(
+             "project-b", "ruby:3.1") "}}}}",
+         BC(IST("project-b", "ruby:3.1"), "[]"), 0, NULL, NULL},
+        {"UPDATE to a new tag", "build.openshift.io", "BuildConfig", NULL,
+         NULL, BC(IST("project-b", "ruby:3.2"), "[]"),
+         BC(IST("project-b", "ruby:3.1"), "[]"), 1, NULL, NULL},
+        {"other group is not a BuildConfig", "example.com", "BuildConfig",
+         NULL, NULL, BC(IST("project-b", "ruby:3.1"), "[]"), NULL, 0, NULL,
+         NULL},
+    };
+
+    (void)state;
+    os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+#define DC(sa, image, trigger_ns)                                              \
+    "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"" sa          \
+    "\",\"containers\":[{\"name\":\"app\",\"image\":\"" image "\"}]}},"        \
+    "\"triggers\":[{\"type\":\"ConfigChange\"},{\"type\":\"ImageChange\","     \
+    "\"imageChangeParams\":{\"automatic\":true,\"containerNames\":[\"app\"],"  \
+    "\"from\":" IST(trigger_ns, "app:v1") "}}]}}"
+
+static void test_openshift_deploymentconfig(void **state)
+{
+    static const struct os_case cases[] = {
+        {"trigger from another project", "apps.openshift.io",
+         "DeploymentConfig", NULL, NULL, DC("default", " ", "project-b"), NULL,
+         1,
+         "DeploymentConfig spec.triggers[1] uses ImageStreamTag "
+         "\"project-b/app:v1\" from project \"project-b\", but service "
+         "account \"default\" of project \"project-a\" may not pull from it "
+         "(no RBAC grant of get on imagestreams/layers there); fix: oc "
+         "policy add-role-to-user system:image-puller "
+         "system:serviceaccount:project-a:default --namespace=project-b",
+         NULL},
+        {"trigger for the template's service account", "apps.openshift.io",
+         "DeploymentConfig", NULL, PULLER_BUILDER,
+         DC("builder", "", "project-b"), NULL, 0, NULL, NULL},
+        {"trigger in the same project, placeholder image", "apps.openshift.io",
+         "DeploymentConfig", NULL, NULL, DC("default", "", "project-a"), NULL,
+         0, NULL, NULL},
+        {"blank image not named by a trigger is invalid", "apps.openshift.io",
+         "DeploymentConfig", NULL, NULL,
+         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":"
+         "\"side\",\"image\":\"\"}]}},\"triggers\":[]}}",
+         NULL, 0, NULL,
+         "container \"side\": image \"\" is not a valid image reference: "
+         "invalid reference format"},
+        {"UPDATE keeping the trigger", "apps.openshift.io", "DeploymentConfig",
+         NULL, NULL, DC("default", "", "project-b"),
+         DC("default", "", "project-b"), 0, NULL, NULL},
+    };
+
+    (void)state;
+    os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+#define IS(tags)                                                               \
+    "{\"metadata\":{\"name\":\"app\",\"namespace\":\"project-a\"},"            \
+    "\"spec\":{\"tags\":" tags "}}"
+#define TAG(name, from) "{\"name\":\"" name "\",\"from\":" from "}"
+
+static void test_openshift_imagestream(void **state)
+{
+    static const struct os_case cases[] = {
+        {"alias inside the stream", "image.openshift.io", "ImageStream", NULL,
+         NULL, IS("[" TAG("prod", IST("", "app:v1")) "]"), NULL, 0, NULL,
+         NULL},
+        {"alias naming only a tag", "image.openshift.io", "ImageStream", NULL,
+         NULL,
+         IS("[" TAG("prod", "{\"kind\":\"ImageStreamTag\",\"name\":\"v1\"}")
+                "]"),
+         NULL, 0, NULL, NULL},
+        {"alias to another stream", "image.openshift.io", "ImageStream", NULL,
+         NULL, IS("[" TAG("prod", IST("project-a", "other:v1")) "]"), NULL, 1,
+         "ImageStream tag \"prod\" tracks ImageStreamTag "
+         "\"project-a/other:v1\" of another image stream: an alias (a "
+         "tracking tag) works only inside one image stream; make a permanent "
+         "tag instead: oc tag project-a/other:v1 project-a/app:prod",
+         NULL},
+        {"alias to another project", "image.openshift.io", "ImageStream", NULL,
+         NULL, IS("[" TAG("prod", IST("project-b", "app:v1")) "]"), NULL, 1,
+         NULL, NULL},
+        {"warn mode", "image.openshift.io", "ImageStream",
+         "{\"imageStreams\":{\"crossStreamAliases\":\"warn\"}}", NULL,
+         IS("[" TAG("prod", IST("project-a", "other:v1")) "]"), NULL, 0, NULL,
+         "ImageStream tag \"prod\" tracks ImageStreamTag "
+         "\"project-a/other:v1\" of another image stream: an alias (a "
+         "tracking tag) works only inside one image stream; make a permanent "
+         "tag instead: oc tag project-a/other:v1 project-a/app:prod"},
+        {"off", "image.openshift.io", "ImageStream",
+         "{\"imageStreams\":{\"crossStreamAliases\":\"off\"}}", NULL,
+         IS("[" TAG("prod", IST("project-b", "app:v1")) "]"), NULL, 0, NULL,
+         NULL},
+        {"a permanent tag is no alias", "image.openshift.io", "ImageStream",
+         NULL, NULL,
+         IS("[" TAG("prod", "{\"kind\":\"ImageStreamImage\",\"namespace\":"
+                            "\"project-b\",\"name\":\"app@sha256:abc\"}") "]"),
+         NULL, 0, NULL, NULL},
+        {"dated tag name", "image.openshift.io", "ImageStream", NULL, NULL,
+         IS("[" TAG("v2.0.1-may-2019", "{\"kind\":\"DockerImage\",\"name\":"
+                                       "\"quay.io/org/app:v2.0.1\"}") "]"),
+         NULL, 0, NULL,
+         "ImageStream tag \"v2.0.1-may-2019\": the tag name embeds a date: it "
+         "names one revision forever and default image pruning never removes "
+         "it"},
+        {"UPDATE keeping an existing alias", "image.openshift.io",
+         "ImageStream", NULL, NULL,
+         IS("[" TAG("prod", IST("project-b", "app:v1")) "]"),
+         IS("[" TAG("prod", IST("project-b", "app:v1")) "]"), 0, NULL, NULL},
+    };
+
+    (void)state;
+    os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+#define SECRETS_CFG(mode)                                                      \
+    "{\"pullSecrets\":{\"registries\":[\"quay.io\",\"docker.io\"],"            \
+    "\"globalRegistries\":[\"registry.redhat.io\"],\"enforcement\":\"" mode    \
+    "\"}}"
+#define POD(extra, image)                                                      \
+    "{\"spec\":{" extra "\"containers\":[{\"name\":\"c\",\"image\":\"" image   \
+    "\"}]}}"
+#define SA_WITH_SECRET                                                         \
+    "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{"        \
+    "\"name\":\"default\",\"namespace\":\"project-a\"},\"imagePullSecrets\":"  \
+    "[{\"name\":\"default-dockercfg-x7k2p\"},{\"name\":\"quay-creds\"}]}"
+#define SA_GENERATED_ONLY                                                      \
+    "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{"        \
+    "\"name\":\"default\",\"namespace\":\"project-a\"},\"imagePullSecrets\":"  \
+    "[{\"name\":\"default-dockercfg-x7k2p\"}]}"
+
+static void test_openshift_pull_secrets(void **state)
+{
+    static const struct os_case cases[] = {
+        {"no secret anywhere", "", "Pod", SECRETS_CFG("warn"), NULL,
+         POD("", "quay.io/org/app:v1"), NULL, 0, NULL,
+         "container \"c\": image \"quay.io/org/app:v1\" is from quay.io, "
+         "which needs credentials, but neither the pod nor service account "
+         "\"default\" has a pull secret; fix: oc secrets link default "
+         "<pull_secret_name> --for=pull"},
+        {"deny mode", "", "Pod", SECRETS_CFG("deny"), NULL,
+         POD("", "quay.io/org/app:v1"), NULL, 1,
+         "container \"c\": image \"quay.io/org/app:v1\" is from quay.io, "
+         "which needs credentials, but neither the pod nor service account "
+         "\"default\" has a pull secret; fix: oc secrets link default "
+         "<pull_secret_name> --for=pull",
+         NULL},
+        {"off", "", "Pod", SECRETS_CFG("off"), NULL,
+         POD("", "quay.io/org/app:v1"), NULL, 0, NULL, NULL},
+        {"docker.io short name", "", "Pod", SECRETS_CFG("deny"), NULL,
+         POD("", "nginx:1.25"), NULL, 1, NULL, NULL},
+        {"registry not listed", "", "Pod", SECRETS_CFG("deny"), NULL,
+         POD("", "ghcr.io/org/app:v1"), NULL, 0, NULL, NULL},
+        {"global pull secret covers it", "", "Pod",
+         "{\"pullSecrets\":{\"registries\":[\"registry.redhat.io\"],"
+         "\"globalRegistries\":[\"registry.redhat.io\"],\"enforcement\":"
+         "\"deny\"}}",
+         NULL, POD("", "registry.redhat.io/ubi9/ubi:9.3"), NULL, 0, NULL,
+         NULL},
+        {"pod's own secret", "", "Pod", SECRETS_CFG("deny"), NULL,
+         POD("\"imagePullSecrets\":[{\"name\":\"quay-creds\"}],",
+             "quay.io/org/app:v1"),
+         NULL, 0, NULL, NULL},
+        {"only the generated dockercfg secret", "", "Pod", SECRETS_CFG("deny"),
+         NULL,
+         POD("\"imagePullSecrets\":[{\"name\":\"default-dockercfg-x7k2p\"}],",
+             "quay.io/org/app:v1"),
+         NULL, 1, NULL, NULL},
+        {"service account's secret", "", "Pod", SECRETS_CFG("deny"),
+         SA_WITH_SECRET, POD("", "quay.io/org/app:v1"), NULL, 0, NULL, NULL},
+        {"service account with only the generated secret", "", "Pod",
+         SECRETS_CFG("deny"), SA_GENERATED_ONLY, POD("", "quay.io/org/app:v1"),
+         NULL, 1, NULL, NULL},
+        {"another service account's secret does not count", "", "Pod",
+         SECRETS_CFG("deny"), SA_WITH_SECRET,
+         POD("\"serviceAccountName\":\"other\",", "quay.io/org/app:v1"), NULL,
+         1, NULL, NULL},
+        {"pod templates too", "apps", "Deployment", SECRETS_CFG("deny"), NULL,
+         "{\"spec\":{\"template\":" POD("", "quay.io/org/app:v1") "}}", NULL,
+         1, NULL, NULL},
+        {"UPDATE keeping the image", "", "Pod", SECRETS_CFG("deny"), NULL,
+         POD("", "quay.io/org/app:v1"), POD("", "quay.io/org/app:v1"), 0, NULL,
+         NULL},
+        {"no registries configured", "", "Pod", NULL, NULL,
+         POD("", "quay.io/org/app:v1"), NULL, 0, NULL, NULL},
+    };
+
+    (void)state;
+    os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_openshift_buildconfig),
+        cmocka_unit_test(test_openshift_deploymentconfig),
+        cmocka_unit_test(test_openshift_imagestream),
+        cmocka_unit_test(test_openshift_pull_secrets),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
