@@ -1,5 +1,6 @@
 /* server.c - the HTTPS server: routes, limits, TLS (libmicrohttpd + GnuTLS). */
-#define _GNU_SOURCE /* pipe2, SOCK_CLOEXEC, explicit_bzero */
+#define _GNU_SOURCE  /* pipe2, SOCK_CLOEXEC, explicit_bzero, sched_getaffinity \
+                      */
 
 #include "server.h"
 
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1206,6 +1208,16 @@ static int listen_socket(const char *spec, struct err *err)
     return fd;
 }
 
+/* CPUs this process may run on (a cpuset or taskset), else those online. */
+static long cpu_count(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 static void on_signal(int signo)
 {
     int saved = errno;
@@ -1267,7 +1279,7 @@ int server_run(const struct server_opts *opts, struct err *err)
                                                   : 16 * s.max_body;
     atomic_init(&s.buffered, 0);
     listen_spec = opts->listen != NULL ? opts->listen : DEFAULT_LISTEN;
-    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cores = cpu_count();
     threads = opts->threads != 0 ? opts->threads
               : cores > 0        ? (unsigned)cores
                                  : 1;

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -182,9 +183,13 @@ int main(int argc, char **argv)
     char *cert, *key, where[96];
     struct MHD_Daemon *d;
     sigset_t set;
+    cpu_set_t cpus;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int i, fd, sig;
 
+    /* One thread a usable CPU, as webhook/server.c does. */
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+        cores = CPU_COUNT(&cpus);
     listen_spec = "127.0.0.1:8444";
     for (i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--tls-cert") == 0)
