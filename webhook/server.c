@@ -1,6 +1,6 @@
 /* server.c - the HTTPS server: routes, limits, TLS (libmicrohttpd + GnuTLS). */
-#define _GNU_SOURCE  /* pipe2, SOCK_CLOEXEC, explicit_bzero, sched_getaffinity \
-                      */
+/* pipe2, SOCK_CLOEXEC, explicit_bzero, sched_getaffinity */
+#define _GNU_SOURCE
 
 #include "server.h"
 
