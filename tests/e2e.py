@@ -254,6 +254,22 @@ def run_http_checks(args, ctx):
         report(False, "Content-Type with charset", repr(e))
 
 
+def check_tls(args, cacert):
+    """TLS 1.3 by default (what kube-apiserver negotiates), 1.2 accepted."""
+    for want, maxv in (("TLSv1.3", None), ("TLSv1.2", ssl.TLSVersion.TLSv1_2)):
+        ctx = tls_context(cacert)
+        if maxv is not None:
+            ctx.maximum_version = maxv
+        try:
+            s = socket.create_connection((args.host, args.port), timeout=10)
+            t = ctx.wrap_socket(s, server_hostname=args.host)
+            got = t.version()
+            t.close()
+            report(got == want, f"TLS handshake {want}", f"negotiated {got}")
+        except (OSError, ssl.SSLError) as e:
+            report(False, f"TLS handshake {want}", repr(e))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
@@ -265,6 +281,7 @@ def main():
     ctx = tls_context(args.cacert)
     run_cases(args, ctx)
     run_http_checks(args, ctx)
+    check_tls(args, args.cacert)
     return 1 if failed else 0
 
 
