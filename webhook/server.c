@@ -731,6 +731,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_data_size = 0;
         return ret;
     }
+    /*
+     * The last call has upload_data NULL. libmicrohttpd 0.9.75 also calls
+     * with no data but a buffer when bytes of a pipelined next request sit
+     * behind a body that has ended (seen with Expect: 100-continue): an
+     * answer queued then would be refused, so that call is only a no-op.
+     */
+    if (upload_data != NULL)
+        return MHD_YES;
     return on_complete(s, c, rq);
 }
 
