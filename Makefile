@@ -26,7 +26,7 @@ endif
 
 # policy/ sees jansson only: any other include or library there fails to build.
 POLICY_CFLAGS := $(shell pkg-config --cflags jansson)
-LIBS_PKGS     := libmicrohttpd jansson yaml-0.1 gnutls libcrypto
+LIBS_PKGS     := libmicrohttpd jansson yaml-0.1 gnutls libcrypto libcurl
 APP_CFLAGS    := $(shell pkg-config --cflags $(LIBS_PKGS) 2>/dev/null)
 APP_LIBS      := $(shell pkg-config --libs $(LIBS_PKGS) 2>/dev/null) -lpthread
 TEST_LIBS     := $(shell pkg-config --libs cmocka 2>/dev/null)

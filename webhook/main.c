@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube.h"
+#include "kubeconfig.h"
 #include "log.h"
 #include "replay.h"
 #include "review.h"
@@ -24,6 +26,8 @@ static const char main_usage[] =
     "ADDR:PORT]\n"
     "                             [--config F] [--bindings F] [--log-level "
     "L]\n"
+    "                             [--kube [--kubeconfig F] [--kube-resync "
+    "SECONDS]]\n"
     "  image-policy-webhook review mutate|validate [--config F] [--bindings "
     "F] [FILE|-]\n"
     "  image-policy-webhook test [--config F] [--bindings F] DIR...\n";
@@ -31,6 +35,8 @@ static const char main_usage[] =
 /* The flags every command may take; NULL when not given. */
 struct main_opts {
     const char *config, *bindings, *cert, *key, *listen, *log_level;
+    const char *kubeconfig, *kube_resync;
+    int kube; /* --kube (or --kubeconfig): follow RBAC from the API */
     const char *args[64]; /* positional arguments */
     int nargs;
 };
@@ -63,6 +69,8 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--tls-key", offsetof(struct main_opts, key)},
         {"--listen", offsetof(struct main_opts, listen)},
         {"--log-level", offsetof(struct main_opts, log_level)},
+        {"--kubeconfig", offsetof(struct main_opts, kubeconfig)},
+        {"--kube-resync", offsetof(struct main_opts, kube_resync)},
     };
     int i;
     size_t f;
@@ -75,6 +83,10 @@ static void main_parse(int argc, char **argv, const char *allowed,
             if (o->nargs == (int)(sizeof(o->args) / sizeof(o->args[0])))
                 main_bad("too many arguments at %s", a);
             o->args[o->nargs++] = a;
+            continue;
+        }
+        if (strcmp(a, "--kube") == 0 && strstr(allowed, "--kube ") != NULL) {
+            o->kube = 1; /* the one flag without a value */
             continue;
         }
         for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
@@ -240,7 +252,7 @@ static void *main_reloader(void *arg)
             continue;
         }
         log_msg(LOG_INFO, "reloaded config and bindings (%zu bindings)",
-                rbac_binding_count(st->rb));
+                state_binding_count(st));
         state_publish(st);
     }
     return NULL;
@@ -265,8 +277,11 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
 
     (void)arg;
     req = review_parse(body, len, &err);
-    if (req != NULL)
+    if (req != NULL) {
+        state_read_lock(st); /* a live index (--kube) changes meanwhile */
         answer = review_answer(ep, req, st->cfg, st->rb, &err);
+        state_read_unlock(st);
+    }
     state_release(st);
     if (answer == NULL) {
         *status = 400;
@@ -280,10 +295,44 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
     return text;
 }
 
+/* The API client of --kube; NULL with a bindings file or none. */
+static struct kube *main_kube;
+
 static int main_serve_ready(void *arg)
 {
     (void)arg;
-    return 1; /* serve only runs once certificates and state are loaded */
+    /* serve only runs once certificates and state are loaded; with --kube,
+     * ready once every kind was listed (and from then on, API or not). */
+    return main_kube == NULL || kube_ready(main_kube);
+}
+
+/* --kube: the live index and where the API is. Exits 2 on bad input. */
+static struct kubeconfig *main_kube_config(const struct main_opts *o,
+                                           struct kube_opts *ko)
+{
+    struct err err = {{0}};
+    struct kubeconfig *kc;
+    char *end = NULL;
+    long v;
+
+    memset(ko, 0, sizeof(*ko));
+    if (o->bindings != NULL)
+        main_bad("--bindings and --kube exclude each other");
+    if (o->kube_resync != NULL) {
+        v = strtol(o->kube_resync, &end, 10);
+        if (end == o->kube_resync || *end != '\0' || v < 1 || v > 86400)
+            main_bad("--kube-resync %s: must be seconds from 1 to 86400",
+                     o->kube_resync);
+        ko->resync_s = (unsigned)v;
+    }
+    kc = o->kubeconfig != NULL ? kubeconfig_load(o->kubeconfig, NULL, &err)
+                               : kubeconfig_in_cluster(KUBECONFIG_SA_DIR, &err);
+    if (kc == NULL || state_live_init(&err) != 0) {
+        fprintf(stderr, "image-policy-webhook: %s\n", err.msg);
+        exit(2);
+    }
+    ko->kc = kc;
+    return kc;
 }
 
 static int main_serve(int argc, char **argv)
@@ -293,9 +342,13 @@ static int main_serve(int argc, char **argv)
     struct state *st;
     static sigset_t hup;
     pthread_t reloader;
+    struct kube_opts ko;
+    struct kubeconfig *kc = NULL;
+    int rc = 0;
 
     main_parse(argc, argv,
-               "--config --bindings --tls-cert --tls-key --listen --log-level",
+               "--config --bindings --tls-cert --tls-key --listen --log-level "
+               "--kube --kubeconfig --kube-resync ",
                &main_serve_opts);
     if (main_serve_opts.nargs > 0)
         main_bad("serve takes no argument %s", main_serve_opts.args[0]);
@@ -313,14 +366,22 @@ static int main_serve(int argc, char **argv)
                      main_serve_opts.log_level);
         log_set_level((enum log_level)l);
     }
+    if (main_serve_opts.kubeconfig != NULL)
+        main_serve_opts.kube = 1;
+    if (main_serve_opts.kube_resync != NULL && !main_serve_opts.kube)
+        main_bad("--kube-resync needs --kube");
+    if (main_serve_opts.kube)
+        kc = main_kube_config(&main_serve_opts, &ko);
     st = main_state(&main_serve_opts);
     log_msg(LOG_INFO, "config %s, bindings %s (%zu bindings)",
             main_serve_opts.config ? main_serve_opts.config : "(defaults)",
             main_serve_opts.bindings ? main_serve_opts.bindings
+            : kc != NULL             ? "from the Kubernetes API (--kube)"
                                      : "(none: cross-project pulls denied)",
-            rbac_binding_count(st->rb));
+            state_binding_count(st));
     memset(&so, 0, sizeof(so));
-    so.listen = main_serve_opts.listen ? main_serve_opts.listen : "0.0.0.0:8443";
+    so.listen =
+        main_serve_opts.listen ? main_serve_opts.listen : "0.0.0.0:8443";
     so.cert_file = main_serve_opts.cert;
     so.key_file = main_serve_opts.key;
     so.max_body = st->cfg->max_body;
@@ -338,13 +399,24 @@ static int main_serve(int argc, char **argv)
         return 1;
     }
     pthread_detach(reloader);
+    if (kc != NULL) {
+        main_kube = kube_start(&ko, &err);
+        if (main_kube == NULL) {
+            fprintf(stderr, "image-policy-webhook: %s\n", err.msg);
+            return 1;
+        }
+    }
     if (server_run(&so, &err) != 0) {
         log_msg(LOG_ERROR, "serve: %s", err.msg);
         fprintf(stderr, "image-policy-webhook: serve: %s\n", err.msg);
-        return 1;
+        rc = 1;
+    } else {
+        log_msg(LOG_INFO, "stopped");
     }
-    log_msg(LOG_INFO, "stopped");
-    return 0;
+    kube_stop(main_kube);
+    main_kube = NULL;
+    kubeconfig_free(kc);
+    return rc;
 }
 
 int main(int argc, char **argv)
