@@ -22,11 +22,13 @@ args=(serve --tls-cert "$certs/tls.crt" --tls-key "$certs/tls.key" --listen "$li
 [ -f "$root/hack/bindings.yaml" ] && args+=(--bindings "$root/hack/bindings.yaml")
 
 port=${listen##*:}
-sample=$(ls "$root"/tests/fixtures/*.json 2>/dev/null | head -n 1 || true)
+sample=$(ls "$root"/tests/fixtures/*/mutate-pod-create-*.json 2>/dev/null | head -n 1 || true)
 echo "try:" >&2
 echo "  curl --cacert $certs/ca.crt https://localhost:$port/healthz" >&2
-if [ -n "$sample" ] && command -v python3 >/dev/null 2>&1; then
-    echo "  python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"request\"]))' $sample |" >&2
+if [ -n "$sample" ]; then
+    # Case files hold the AdmissionReview under "request".
+    echo "  python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"request\"]))' \\" >&2
+    echo "      ${sample#"$root"/} |" >&2
     echo "    curl --cacert $certs/ca.crt -H 'Content-Type: application/json' --data-binary @- https://localhost:$port/mutate" >&2
 else
     echo "  curl --cacert $certs/ca.crt -H 'Content-Type: application/json' --data-binary @REVIEW.json https://localhost:$port/mutate" >&2
