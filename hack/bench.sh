@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# bench.sh - requests/s and latency of /mutate against the floor of the stack.
+# bench.sh - requests/s and latency of /mutate and /validate against the
+# floor of the stack.
 #
 #   BIN=bin/image-policy-webhook BUILD=build/rel hack/bench.sh
 #
-# Serves with BIN (default config, no bindings) and with BUILD/tests/bench/floor
-# (libmicrohttpd + TLS + json_loadb, fixed answer), both on loopback with dev
-# certificates, and drives each with wrk over TLS with keep-alive: POST of
-# tests/bench/payload-pod.json (a one-container Pod AdmissionReview recorded
-# from kube-apiserver v1.20) at 4 and 32 connections, DURATION seconds each
+# Serves with BIN (default config, the example bindings hack/bindings.yaml)
+# and with BUILD/tests/bench/floor (libmicrohttpd + TLS + json_loadb, fixed
+# answer), both on loopback with dev certificates, and drives each with wrk
+# over TLS with keep-alive: POST of each payload (PAYLOADS: a one-container
+# Pod recorded from kube-apiserver v1.20, a Pod with init and sidecar
+# containers from the integrated registry, a 40-container Deployment) to each
+# endpoint (ENDPOINTS) at 4 and 32 connections, DURATION seconds each
 # (default 5) after a 1 s warm-up. Prints a table; ratio is requests/s against
-# the floor at the same connections. Servers are killed on exit.
+# the floor for the same payload and connections. Then runs the in-process
+# BUILD/tests/bench/bench_review (ns per review, 10 to 100,000 bindings).
+# Servers are killed on exit.
 #
 # With taskset and 2 or more CPUs, the servers run on the upper half of the
 # CPUs and wrk on the lower half (PIN=0 turns this off), so that client and
@@ -22,7 +27,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BIN:-$root/bin/image-policy-webhook}
 build=${BUILD:-$root/build/rel}
 floor=$build/tests/bench/floor
-payload=${PAYLOAD:-$root/tests/bench/payload-pod.json}
+payloads=${PAYLOADS:-"$root/tests/bench/payload-pod.json $root/tests/bench/payload-pod-registry.json $root/tests/bench/payload-deployment-40.json"}
+endpoints=${ENDPOINTS:-"mutate validate"}
+micro=${MICRO:-1}
 duration=${DURATION:-5}
 conns_list=${CONNECTIONS:-"4 32"}
 pin=${PIN:-1}
@@ -31,7 +38,9 @@ repeat=${REPEAT:-1}
 die() { echo "bench.sh: $*" >&2; exit 1; }
 [ -x "$bin" ] || die "no binary $bin (make, or set BIN)"
 [ -x "$floor" ] || die "no floor server $floor (make bench, or set BUILD)"
-[ -f "$payload" ] || die "no payload $payload"
+for payload in $payloads; do
+    [ -f "$payload" ] || die "no payload $payload"
+done
 command -v wrk >/dev/null 2>&1 || die "wrk not found (hack/install-deps.sh)"
 
 tmp=$(mktemp -d)
@@ -69,8 +78,10 @@ if [ -n "$server_cpus" ]; then
     client_on=(taskset -c "$client_cpus")
 fi
 
+# lua PAYLOAD: the wrk script posting it, as $tmp/post.lua.
+lua() {
 cat >"$tmp/post.lua" <<LUA
-local f = assert(io.open("$payload", "rb"))
+local f = assert(io.open("$1", "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
@@ -78,6 +89,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, */*"
 wrk.headers["User-Agent"] = "kube-apiserver-admission"
 LUA
+}
 
 # start NAME CMD...: run a server on 127.0.0.1:0, set $port from its log.
 start() {
@@ -94,7 +106,7 @@ start() {
     done
     [ -n "$port" ] || { cat "$log" >&2; die "$name did not start"; }
     curl -sf --cacert "$tmp/certs/ca.crt" -H 'Content-Type: application/json' \
-        --data-binary @"$payload" "https://127.0.0.1:$port/mutate?timeout=10s" \
+        --data-binary @"${payloads%% *}" "https://127.0.0.1:$port/mutate?timeout=10s" \
         >"$tmp/$name.answer" || die "$name: POST /mutate failed"
 }
 
@@ -114,9 +126,9 @@ run() {
     local name=$1 p=$2 c=$3 out=$tmp/wrk-$1-$3.txt threads bad
     threads=$(if [ -n "$client_cpus" ]; then echo $((ncpu / 2)); else echo 2; fi)
     [ "$c" -lt "$threads" ] && threads=$c
-    "${client_on[@]}" wrk -t1 -c"$c" -d1s -s "$tmp/post.lua" "https://127.0.0.1:$p/mutate?timeout=10s" >/dev/null 2>&1 || true
+    "${client_on[@]}" wrk -t1 -c"$c" -d1s -s "$tmp/post.lua" "https://127.0.0.1:$p/$endpoint?timeout=10s" >/dev/null 2>&1 || true
     "${client_on[@]}" wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s "$tmp/post.lua" \
-        "https://127.0.0.1:$p/mutate?timeout=10s" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+        "https://127.0.0.1:$p/$endpoint?timeout=10s" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
@@ -137,7 +149,7 @@ best() {
     fi
 }
 
-start webhook "$bin" serve
+start webhook "$bin" serve --bindings "$root/hack/bindings.yaml"
 webhook_port=$port
 start floor "$floor"
 floor_port=$port
@@ -149,20 +161,38 @@ PY
 
 cpus="$ncpu CPUs shared"
 [ -n "$server_cpus" ] && cpus="servers on CPUs $server_cpus, wrk on CPUs $client_cpus"
-echo "payload: $(basename "$payload") ($(wc -c <"$payload") bytes), ${duration}s a run, best of $repeat, $cpus, wrk over TLS with keep-alive"
-printf '%-8s %11s %12s %9s %9s %14s\n' target connections requests/s p50_ms p99_ms ratio_to_floor
-for c in $conns_list; do
-    f_rps=0 w_rps=0
-    for _ in $(seq "$repeat"); do
-        best_rps=$f_rps best_p50=${f_p50:-} best_p99=${f_p99:-}
-        best floor "$floor_port" "$c"
-        f_rps=$best_rps f_p50=$best_p50 f_p99=$best_p99
-        best_rps=$w_rps best_p50=${w_p50:-} best_p99=${w_p99:-}
-        best webhook "$webhook_port" "$c"
-        w_rps=$best_rps w_p50=$best_p50 w_p99=$best_p99
+echo "${duration}s a run, best of $repeat, $cpus, wrk over TLS with keep-alive"
+printf '%-26s %-9s %-8s %5s %11s %8s %8s %6s\n' payload endpoint target conns requests/s p50_ms p99_ms ratio
+for payload in $payloads; do
+    lua "$payload"
+    pname=$(basename "$payload" .json)
+    for c in $conns_list; do
+        # the floor answers the same whatever the path: measured once
+        endpoint=mutate
+        f_rps=0
+        for _ in $(seq "$repeat"); do
+            best_rps=$f_rps best_p50=${f_p50:-} best_p99=${f_p99:-}
+            best floor "$floor_port" "$c"
+            f_rps=$best_rps f_p50=$best_p50 f_p99=$best_p99
+        done
+        printf '%-26s %-9s %-8s %5s %11s %8s %8s %6s\n' "$pname" any floor "$c" "$f_rps" "$f_p50" "$f_p99" 1.00
+        for endpoint in $endpoints; do
+            w_rps=0
+            for _ in $(seq "$repeat"); do
+                best_rps=$w_rps best_p50=${w_p50:-} best_p99=${w_p99:-}
+                best webhook "$webhook_port" "$c"
+                w_rps=$best_rps w_p50=$best_p50 w_p99=$best_p99
+            done
+            ratio=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+            printf '%-26s %-9s %-8s %5s %11s %8s %8s %6s\n' "$pname" "$endpoint" webhook "$c" "$w_rps" "$w_p50" "$w_p99" "$ratio"
+            unset w_p50 w_p99
+        done
+        unset f_p50 f_p99
     done
-    ratio=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    printf '%-8s %11s %12s %9s %9s %14s\n' floor "$c" "$f_rps" "$f_p50" "$f_p99" 1.00
-    printf '%-8s %11s %12s %9s %9s %14s\n' webhook "$c" "$w_rps" "$w_p50" "$w_p99" "$ratio"
-    unset f_p50 f_p99 w_p50 w_p99
 done
+
+if [ "$micro" = 1 ] && [ -x "$build/tests/bench/bench_review" ]; then
+    echo
+    echo "in-process review (parse, decide, serialise), best of 3 rounds:"
+    (cd "$root" && "${server_on[@]}" "$build/tests/bench/bench_review" "${MICRO_ITERATIONS:-20000}")
+fi
