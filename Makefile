@@ -40,7 +40,8 @@ APP_OBJ     := $(APP_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ    := $(BUILD)/webhook/main.o
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Tests of webhook/ modules link the process code too; policy tests do not.
-APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review
+APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
+               $(BUILD)/tests/test_kubeconfig
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -82,11 +83,17 @@ fixtures: $(BIN)
 e2e: $(BIN)
 	BIN=$(BIN) tests/e2e.sh
 
+# serve --kube against tests/kube_stub.py (loopback only, bounded in time).
+.PHONY: kube
+kube: $(BIN)
+	BIN=$(BIN) python3 tests/kube_test.py
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fixtures
 	$(MAKE) e2e
+	$(MAKE) kube
 
 run: deps
 	$(MAKE) all

@@ -4,6 +4,7 @@
     tests/kube_stub.py --cert tls.crt --key tls.key [--client-ca ca.crt]
                        [--token T]... [--data LIST.json]... [--openshift]
                        [--port N] [--down] [--bookmark-interval S]
+                       [--page-cap N]
 
 Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
 (recorded in tests/kube/wire/, see its README.md), over HTTPS/1.1:
@@ -15,7 +16,8 @@ Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
 - lists in pages (limit, continue: the opaque base64url token of
   {"v","rv","start"}, every page at the first page's resourceVersion,
   remainingItemCount), items without kind and apiVersion, fields in the Go
-  structs' order; Content-Length under 2048 bytes, chunked above; pretty
+  structs' order; with --page-cap at most N items a page whatever the limit
+  (the API conventions let a server return fewer than asked); Content-Length under 2048 bytes, chunked above; pretty
   JSON when the User-Agent starts with "curl"; HTTP 410 Expired for a
   continue token older than the last compaction;
 - watch=true with resourceVersion and allowWatchBookmarks: HTTP 200, one
@@ -43,6 +45,7 @@ control port (plain HTTP on 127.0.0.1) changes the world:
                    kick: open watches get the ERROR 410 event and end
     POST /down, POST /up   stop and start listening on the same port
     POST /tokens   {"tokens": [...]}  the bearer tokens accepted
+    POST /expire-continue {"count": N}  the next N continue tokens get 410
     GET  /requests the API requests seen (method, path, query, user, token)
     POST /requests/clear
     GET  /state    {"rv": N, "up": bool, "watches": {resource: count}}
@@ -210,13 +213,20 @@ class Store:
             prev = self.objs[res].get(k)
             self.rv += 1
             meta["resourceVersion"] = str(self.rv)
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             if prev is None:
                 meta.setdefault("uid", str(uuid.uuid4()))
-                meta.setdefault("creationTimestamp",
-                                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                meta.setdefault("creationTimestamp", now)
             else:
                 meta["uid"] = prev["metadata"].get("uid")
                 meta["creationTimestamp"] = prev["metadata"].get("creationTimestamp")
+            # As the API server does for a write (server-side field tracking).
+            meta["managedFields"] = [{
+                "manager": "kube-stub", "operation": "Update",
+                "apiVersion": obj.get("apiVersion"), "time": now,
+                "fieldsType": "FieldsV1",
+                "fieldsV1": {f"f:{k}": {} for k in obj
+                             if k not in ("kind", "apiVersion", "metadata")}}]
             obj = canonical(obj)
             self.objs[res][k] = obj
             if not silent:
@@ -271,6 +281,7 @@ class Stub:
         for path in args.data or []:
             self.store.load(path)
         self.tokens = set(args.token or [])
+        self.expire_continue = 0
         self.requests = []
         self.lock = threading.Lock()
         self.conns = set()
@@ -467,7 +478,10 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
                     self.send_json(400, status(400, "BadRequest",
                                                "continue key is not valid"))
                     return
-                if rv != -1 and rv < store.compacted:
+                expire = self.server.stub.expire_continue > 0
+                if expire:
+                    self.server.stub.expire_continue -= 1
+                if expire or (rv != -1 and rv < store.compacted):
                     msg = ("The provided continue parameter is too old to "
                            "display a consistent list result. You can start "
                            "a new list without the continue parameter, or use "
@@ -490,6 +504,8 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
         if start:
             keys = keys[bisect.bisect_left([k.encode() for k in keys],
                                            start.encode()):]
+        if limit > 0 and self.server.stub.args.page_cap:
+            limit = min(limit, self.server.stub.args.page_cap)
         page = keys[:limit] if limit > 0 else keys
         meta = {"resourceVersion": str(snap_rv)}
         if len(page) < len(keys):
@@ -648,6 +664,10 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             elif self.path == "/up":
                 stub.start()
                 self.answer(200, {})
+            elif self.path == "/expire-continue":
+                with store.cond:
+                    stub.expire_continue = int(body.get("count", 1))
+                self.answer(200, {})
             elif self.path == "/tokens":
                 stub.tokens = set(body["tokens"])
                 self.answer(200, {})
@@ -676,6 +696,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--down", action="store_true", help="start not listening")
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
+    ap.add_argument("--page-cap", type=int, default=0)
     args = ap.parse_args()
     stub = Stub(args)
     if args.openshift:

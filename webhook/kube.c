@@ -448,8 +448,7 @@ static void kube_apply(struct kube_watcher *w, json_t *obj, int listed)
          * The API has this object in a form the index cannot read: what it
          * grants now is unknown, so no earlier version of it stays in.
          */
-        kube_skip(w, "%s %s%s%s: %s (any earlier version removed)", res->kind,
-                  ns, ns[0] ? "/" : "", name, err.msg);
+        kube_skip(w, "%s (any earlier version removed)", err.msg);
         state_live_delete(res->kind, ns, name);
         kube_forget(w, key, len);
         return;
@@ -828,7 +827,7 @@ static void kube_listed(struct kube_watcher *w, size_t pages, double t0,
     struct kube *k = w->k;
     int now_all = 0;
     size_t i;
-    char summary[1024];
+    char summary[1024], after[64] = "";
     size_t off = 0;
 
     pthread_mutex_lock(&k->lock);
@@ -848,17 +847,21 @@ static void kube_listed(struct kube_watcher *w, size_t pages, double t0,
     }
     pthread_mutex_unlock(&k->lock);
     w->listed++;
+    if (w->warned)
+        snprintf(after, sizeof(after), " after %u failed attempts",
+                 w->failures);
+    w->warned = 0;
     if (absent)
         log_msg(LOG_INFO,
-                "kube: %s: not served (404): not OpenShift, "
+                "kube: %s: not served (404)%s: not OpenShift, "
                 "crossProject.registries of the config only",
-                w->res->name);
+                w->res->name, after);
     else
         log_msg(LOG_INFO,
-                "kube: listed %s: %zu objects in %zu page%s at "
+                "kube: listed %s%s: %zu objects in %zu page%s at "
                 "resourceVersion %s in %.0f ms (%zu new, %zu changed, %zu "
                 "removed)",
-                w->res->name, strmap_count(w->known), pages,
+                w->res->name, after, strmap_count(w->known), pages,
                 pages == 1 ? "" : "s", w->rv, (kube_now() - t0) * 1000,
                 w->n_new, w->n_changed, w->n_removed);
     if (!now_all)
@@ -986,13 +989,11 @@ static enum kube_rc kube_list(struct kube_watcher *w)
     rc = KUBE_OK;
 out:
     if (rc == KUBE_OK || rc == KUBE_ABSENT) {
-        w->failures = 0;
         w->resync_at = kube_now() + k->resync_s * (0.9 + 0.2 * kube_rand(w));
         if (rc == KUBE_ABSENT)
             kube_image_config(w, NULL);
         kube_listed(w, pages, t0, rc == KUBE_ABSENT);
-        if (w->warned && rc == KUBE_ABSENT)
-            w->warned = 0;
+        w->failures = 0;
     }
     free(list_rv);
     free(cont);
