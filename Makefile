@@ -45,7 +45,7 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit fixtures e2e run deps format format-check clean bench
+.PHONY: all test unit fixtures e2e sighup run deps format format-check clean bench
 all: $(BIN)
 
 deps:
@@ -83,6 +83,10 @@ fixtures: $(BIN)
 e2e: $(BIN)
 	BIN=$(BIN) tests/e2e.sh
 
+# SIGHUP reloads config and bindings under load, no request failing.
+sighup: $(BIN)
+	BIN=$(BIN) tests/sighup_test.py
+
 # serve --kube against tests/kube_stub.py (loopback only, bounded in time).
 .PHONY: kube
 kube: $(BIN)
@@ -93,6 +97,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) fixtures
 	$(MAKE) e2e
+	$(MAKE) sighup
 	$(MAKE) kube
 
 run: deps
