@@ -45,7 +45,7 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit fixtures e2e sighup run deps format format-check clean bench
+.PHONY: all test unit fixtures e2e sighup valgrind run deps format format-check clean bench
 all: $(BIN)
 
 deps:
@@ -81,6 +81,12 @@ fixtures: $(BIN)
 	$(BIN) test $(FIXTURE_DIRS)
 
 e2e: $(BIN)
+	BIN=$(BIN) tests/e2e.sh
+
+# The end-to-end test with the server under valgrind: no error, no leak.
+valgrind: $(BIN)
+	WRAP="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	BIN=$(BIN) tests/e2e.sh
 
 # SIGHUP reloads config and bindings under load, no request failing.
