@@ -21,7 +21,7 @@ static void imagecheck_cross(const struct imagecheck *ic, const char *where,
         rbac_may_pull(ic->rb, ns, sa, project, stream))
         return;
     if (ic->cfg->cross_project == CONFIG_DENY)
-        verdict_deny(ic->v,
+        verdict_deny(ic->v, VERDICT_CROSS_PROJECT,
                      "%s uses %s from project \"%s\", but service account "
                      "\"%s\" of project \"%s\" may not pull from it (no RBAC "
                      "grant of get on imagestreams/layers there); fix: oc "
@@ -29,7 +29,7 @@ static void imagecheck_cross(const struct imagecheck *ic, const char *where,
                      "system:serviceaccount:%s:%s --namespace=%s",
                      where, what, project, sa, ns, ns, sa, project);
     else
-        verdict_warn(ic->v,
+        verdict_warn(ic->v, VERDICT_CROSS_PROJECT,
                      "%s: %s:%s may not pull from project %s; fix: oc policy "
                      "add-role-to-user system:image-puller "
                      "system:serviceaccount:%s:%s --namespace=%s",
@@ -41,7 +41,7 @@ static void imagecheck_dated(const struct imagecheck *ic, const char *where,
 {
     if (ic->cfg->warn_dated_tags && tag[0] != '\0' &&
         imagestream_tag_is_dated(tag))
-        verdict_warn(ic->v,
+        verdict_warn(ic->v, VERDICT_DATED_TAG,
                      "%s: tag \"%s\" embeds a date: it names one revision "
                      "forever and default image pruning never removes it",
                      where, tag);
@@ -59,7 +59,7 @@ static void imagecheck_pull_secret(const struct imagecheck *ic,
                                      ref->domain) ||
         crossproject_registry_match(&cfg->global_registries, ref->domain))
         return;
-    verdict_act(ic->v, (int)cfg->pull_secrets,
+    verdict_act(ic->v, (int)cfg->pull_secrets, VERDICT_PULL_SECRET,
                 "%s: image \"%.*s\" is from %s, which needs credentials, but "
                 "neither the pod nor service account \"%s\" has a pull "
                 "secret; fix: oc secrets link %s <pull_secret_name> "
@@ -77,7 +77,7 @@ void imagecheck_image(const struct imagecheck *ic, const char *where,
     char what[IMAGECHECK_QUOTE + 16];
 
     if (imageref_parse(image, &ref, &perr) != 0) {
-        verdict_act(ic->v, (int)cfg->invalid_refs,
+        verdict_act(ic->v, (int)cfg->invalid_refs, VERDICT_INVALID_REFERENCE,
                     "%s: image \"%.*s\" is not a valid image reference: %s",
                     where, IMAGECHECK_QUOTE, image, perr.msg);
         return;
@@ -85,7 +85,7 @@ void imagecheck_image(const struct imagecheck *ic, const char *where,
     imagecheck_dated(ic, where, ref.tag);
     if (cfg->warn_latest && (strcmp(ref.tag, "latest") == 0 ||
                              (ref.tag[0] == '\0' && ref.digest[0] == '\0')))
-        verdict_warn(ic->v,
+        verdict_warn(ic->v, VERDICT_LATEST,
                      "%s: image \"%.*s\" uses the latest tag; pin a version "
                      "tag or a digest",
                      where, IMAGECHECK_QUOTE, image);

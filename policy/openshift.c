@@ -186,7 +186,7 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
         if (name == NULL || (old != NULL && openshift_is_has(old, t)))
             continue;
         if (cfg->warn_dated_tags && imagestream_tag_is_dated(name))
-            verdict_warn(v,
+            verdict_warn(v, VERDICT_DATED_TAG,
                          "ImageStream tag \"%s\": the tag name embeds a date: "
                          "it names one revision forever and default image "
                          "pruning never removes it",
@@ -203,6 +203,7 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
                                  strncmp(src, is_name, stream_len) == 0)))
             continue;
         verdict_act(v, (int)cfg->cross_stream_aliases,
+                    VERDICT_CROSS_STREAM_ALIAS,
                     "ImageStream tag \"%s\" tracks ImageStreamTag \"%s/%s\" "
                     "of another image stream: an alias (a tracking tag) works "
                     "only inside one image stream; make a permanent tag "

@@ -153,7 +153,8 @@ static json_t *review_base64(const char *s, size_t n)
 
 /* The mutating side: a JSON Patch for imagePullPolicy, NULL if nothing. */
 static int review_mutate(const struct review_req *r, const struct config *cfg,
-                         json_t *response, struct err *err)
+                         json_t *response, struct review_stats *stats,
+                         struct err *err)
 {
     const char *pointer = review_pointer(r);
     const json_t *spec, *old_spec = NULL;
@@ -184,6 +185,7 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
         0)
         goto out;
     if (json_array_size(patch) > 0) {
+        stats->patch_ops = (unsigned)json_array_size(patch);
         text = json_dumps(patch, JSON_COMPACT);
         b64 = text != NULL ? review_base64(text, strlen(text)) : NULL;
         if (b64 == NULL ||
@@ -316,7 +318,8 @@ static void review_validate_rules(const struct review_req *r,
 
 static int review_validate(const struct review_req *r,
                            const struct config *cfg, const struct rbac *rb,
-                           json_t *response, struct err *err)
+                           json_t *response, struct review_stats *stats,
+                           struct err *err)
 {
     struct verdict v;
     int rc = -1;
@@ -340,6 +343,8 @@ static int review_validate(const struct review_req *r,
     if (json_array_size(v.warnings) > 0 &&
         json_object_set(response, "warnings", v.warnings) != 0)
         goto oom;
+    memcpy(stats->denials, v.denied, sizeof(stats->denials));
+    memcpy(stats->warnings, v.warned, sizeof(stats->warnings));
     rc = 0;
     goto out;
 oom:
@@ -353,11 +358,22 @@ json_t *review_answer(enum review_endpoint ep, const json_t *req,
                       const struct config *cfg, const struct rbac *rb,
                       struct err *err)
 {
+    return review_answer_stats(ep, req, cfg, rb, NULL, err);
+}
+
+json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
+                            const struct config *cfg, const struct rbac *rb,
+                            struct review_stats *stats, struct err *err)
+{
+    struct review_stats unused;
     struct review_req r;
     const char *api_version;
     json_t *answer = NULL, *response;
     int rc;
 
+    if (stats == NULL)
+        stats = &unused;
+    memset(stats, 0, sizeof(*stats));
     memset(&r, 0, sizeof(r));
     if (review_read(req, &r, &api_version, err) != 0)
         return NULL;
@@ -370,9 +386,9 @@ json_t *review_answer(enum review_endpoint ep, const json_t *req,
     }
     response = json_object_get(answer, "response");
     if (ep == REVIEW_MUTATE)
-        rc = review_mutate(&r, cfg, response, err);
+        rc = review_mutate(&r, cfg, response, stats, err);
     else
-        rc = review_validate(&r, cfg, rb, response, err);
+        rc = review_validate(&r, cfg, rb, response, stats, err);
     if (rc != 0) {
         json_decref(answer);
         return NULL;

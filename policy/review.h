@@ -9,6 +9,7 @@
 #include "config.h"
 #include "err.h"
 #include "rbac.h"
+#include "verdict.h"
 
 enum review_endpoint { REVIEW_MUTATE, REVIEW_VALIDATE };
 
@@ -31,6 +32,21 @@ json_t *review_parse(const char *body, size_t len, struct err *err);
 json_t *review_answer(enum review_endpoint ep, const json_t *req,
                       const struct config *cfg, const struct rbac *rb,
                       struct err *err);
+
+/* What the rules found while answering, for metrics and logs. */
+struct review_stats {
+    unsigned denials[VERDICT_REASONS];  /* parts of status.message */
+    unsigned warnings[VERDICT_REASONS]; /* entries of response.warnings */
+    unsigned patch_ops;                 /* operations of response.patch */
+};
+
+/*
+ * review_answer(), and when stats is not NULL, fill *stats (zeroed first)
+ * with what the answer holds, by reason. The answer is the same either way.
+ */
+json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
+                            const struct config *cfg, const struct rbac *rb,
+                            struct review_stats *stats, struct err *err);
 
 /* "mutate" or "validate" to REVIEW_*; -1 for anything else. */
 int review_endpoint_parse(const char *s);
