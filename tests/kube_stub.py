@@ -366,6 +366,8 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
         stub = self.server.stub
         raw = self.request
         raw.settimeout(30)
+        # Go's net/http sets TCP_NODELAY: no Nagle delay between writes.
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.request = stub.ctx.wrap_socket(raw, server_side=True)
         with stub.lock:
             stub.conns.add(self.request)

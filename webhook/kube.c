@@ -52,7 +52,8 @@
 #define KUBE_LIST_MAX       ((size_t)1 << 30)
 #define KUBE_EVENT_MAX      ((size_t)16 << 20)
 #define KUBE_ERRBODY_MAX    ((size_t)64 << 10)
-#define KUBE_WARN_EVERY_S   30.0 /* while failing, one warning a kind */
+#define KUBE_WARN_EVERY_S   30.0  /* while failing, one warning a kind */
+#define KUBE_STATS_EVERY_S  600.0 /* the counters in the log this often */
 #define KUBE_MAX_HOSTS      64
 #define KUBE_USER_AGENT     "image-policy-webhook/1.0"
 
@@ -146,6 +147,7 @@ struct kube {
     pthread_mutex_t lock;
     pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on stop */
     double started;
+    double stats_logged; /* when the counters were last logged */
     int all_synced;
     time_t last_sync;
     unsigned long long lists, relists, expired, reconnects, events, skipped;
@@ -821,8 +823,8 @@ static char *kube_url(struct kube_watcher *w, const char *cont, int paged)
 }
 
 /* After a list: counters, readiness, the log line. */
-static void kube_listed(struct kube_watcher *w, size_t pages, double t0,
-                        int absent)
+static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
+                        double t0, int absent)
 {
     struct kube *k = w->k;
     int now_all = 0;
@@ -842,8 +844,10 @@ static void kube_listed(struct kube_watcher *w, size_t pages, double t0,
     if (!k->all_synced) {
         for (i = 0; i < KUBE_NRES && k->w[i].synced; i++)
             ;
-        if (i == KUBE_NRES)
+        if (i == KUBE_NRES) {
             now_all = k->all_synced = 1;
+            k->stats_logged = kube_now();
+        }
     }
     pthread_mutex_unlock(&k->lock);
     w->listed++;
@@ -861,7 +865,7 @@ static void kube_listed(struct kube_watcher *w, size_t pages, double t0,
                 "kube: listed %s%s: %zu objects in %zu page%s at "
                 "resourceVersion %s in %.0f ms (%zu new, %zu changed, %zu "
                 "removed)",
-                w->res->name, after, strmap_count(w->known), pages,
+                w->res->name, after, items, pages,
                 pages == 1 ? "" : "s", w->rv, (kube_now() - t0) * 1000,
                 w->n_new, w->n_changed, w->n_removed);
     if (!now_all)
@@ -992,7 +996,7 @@ out:
         w->resync_at = kube_now() + k->resync_s * (0.9 + 0.2 * kube_rand(w));
         if (rc == KUBE_ABSENT)
             kube_image_config(w, NULL);
-        kube_listed(w, pages, t0, rc == KUBE_ABSENT);
+        kube_listed(w, pages, seen, t0, rc == KUBE_ABSENT);
         w->failures = 0;
     }
     free(list_rv);
@@ -1101,12 +1105,30 @@ static int kube_backoff(struct kube_watcher *w)
     return kube_sleep(k, s);
 }
 
+static void kube_log_stats(struct kube *k, const char *when);
+
+/* Log the counters when KUBE_STATS_EVERY_S passed; one thread does it. */
+static void kube_tick(struct kube *k)
+{
+    double now = kube_now();
+    int due;
+
+    pthread_mutex_lock(&k->lock);
+    due = k->all_synced && now - k->stats_logged >= KUBE_STATS_EVERY_S;
+    if (due)
+        k->stats_logged = now;
+    pthread_mutex_unlock(&k->lock);
+    if (due)
+        kube_log_stats(k, "status");
+}
+
 static void *kube_run(void *arg)
 {
     struct kube_watcher *w = arg;
     enum kube_rc rc;
 
     while (!kube_stopping(w->k)) {
+        kube_tick(w->k);
         if (w->rv == NULL) {
             rc = kube_list(w);
             if (rc == KUBE_ABSENT) {
@@ -1173,6 +1195,26 @@ void kube_stats_get(const struct kube *k, struct kube_stats *out)
     out->events = k->events;
     out->skipped = k->skipped;
     pthread_mutex_unlock(&m->lock);
+}
+
+/* One line with every counter of kube_stats, for the log. */
+static void kube_log_stats(struct kube *k, const char *when)
+{
+    struct kube_stats st;
+    char last[32] = "never";
+    struct tm tm;
+
+    kube_stats_get(k, &st);
+    if (st.last_sync != 0 && gmtime_r(&st.last_sync, &tm) != NULL)
+        strftime(last, sizeof(last), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    log_msg(LOG_INFO,
+            "kube: %s: %s, %s, state age %.0f s, last list %s, %zu "
+            "objects, %llu lists (%llu relists, %llu expired), %llu events, "
+            "%llu reconnects, %llu skipped",
+            when, st.synced ? "synced" : "not synced",
+            st.connected ? "watching" : "not watching every kind",
+            st.state_age_s, last, st.objects, st.lists, st.relists, st.expired,
+            st.events, st.reconnects, st.skipped);
 }
 
 static void kube_watcher_free(struct kube_watcher *w)
@@ -1299,6 +1341,8 @@ void kube_stop(struct kube *k)
     for (i = 0; i < KUBE_NRES; i++)
         if (k->w[i].started)
             pthread_join(k->w[i].thread, NULL);
+    if (k->w[0].started)
+        kube_log_stats(k, "stopped");
     for (i = 0; i < KUBE_NRES; i++)
         kube_watcher_free(&k->w[i]);
     pthread_cond_destroy(&k->cond);
