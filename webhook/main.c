@@ -1,6 +1,7 @@
-/* main.c - the command line: serve, review, test. */
+/* main.c - the command line: serve, review, test, certs. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certgen.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "log.h"
@@ -28,14 +30,20 @@ static const char main_usage[] =
     "L]\n"
     "                             [--kube [--kubeconfig F] [--kube-resync "
     "SECONDS]]\n"
+    "                             [--client-ca F] [--health-listen "
+    "ADDR:PORT]\n"
     "  image-policy-webhook review mutate|validate [--config F] [--bindings "
     "F] [FILE|-]\n"
-    "  image-policy-webhook test [--config F] [--bindings F] DIR...\n";
+    "  image-policy-webhook test [--config F] [--bindings F] DIR...\n"
+    "  image-policy-webhook certs --service NAME --namespace NS --out DIR\n"
+    "                             [--hosts H,...] [--days N]\n";
 
 /* The flags every command may take; NULL when not given. */
 struct main_opts {
     const char *config, *bindings, *cert, *key, *listen, *log_level;
     const char *kubeconfig, *kube_resync;
+    const char *client_ca, *health_listen;
+    const char *service, *namespace, *out, *hosts, *days; /* certs */
     int kube; /* --kube (or --kubeconfig): follow RBAC from the API */
     const char *args[64]; /* positional arguments */
     int nargs;
@@ -71,6 +79,13 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--log-level", offsetof(struct main_opts, log_level)},
         {"--kubeconfig", offsetof(struct main_opts, kubeconfig)},
         {"--kube-resync", offsetof(struct main_opts, kube_resync)},
+        {"--client-ca", offsetof(struct main_opts, client_ca)},
+        {"--health-listen", offsetof(struct main_opts, health_listen)},
+        {"--service", offsetof(struct main_opts, service)},
+        {"--namespace", offsetof(struct main_opts, namespace)},
+        {"--out", offsetof(struct main_opts, out)},
+        {"--hosts", offsetof(struct main_opts, hosts)},
+        {"--days", offsetof(struct main_opts, days)},
     };
     int i;
     size_t f;
@@ -232,6 +247,55 @@ static int main_test(int argc, char **argv)
     return rc;
 }
 
+/*
+ * certs: a CA (kept when DIR has one) and a serving certificate for the
+ * Service into DIR; the base64 CA bundle on stdout, what was done on stderr.
+ */
+static int main_certs(int argc, char **argv)
+{
+    struct main_opts o;
+    struct certgen_opts co;
+    struct certgen_result res;
+    struct err err = {{0}};
+    char *end = NULL;
+    long days = 0;
+
+    main_parse(argc, argv, "--service --namespace --out --hosts --days ", &o);
+    if (o.nargs > 0)
+        main_bad("certs takes no argument %s", o.args[0]);
+    if (o.service == NULL || o.namespace == NULL || o.out == NULL)
+        main_bad("certs needs --service, --namespace and --out");
+    if (o.days != NULL) {
+        errno = 0;
+        days = strtol(o.days, &end, 10);
+        if (end == o.days || *end != '\0' || errno != 0 || days < 1 ||
+            days > (long)CERTGEN_MAX_DAYS)
+            main_bad("--days %s: must be a number from 1 to %u", o.days,
+                     CERTGEN_MAX_DAYS);
+    }
+    memset(&co, 0, sizeof(co));
+    co.service = o.service;
+    co.namespace = o.namespace;
+    co.out_dir = o.out;
+    co.hosts = o.hosts;
+    co.days = (unsigned)days;
+    if (certgen_check(&co, &err) != 0)
+        main_bad("%s", err.msg);
+    if (certgen_run(&co, &res, &err) != 0) {
+        fprintf(stderr, "image-policy-webhook: certs: %s\n", err.msg);
+        return 2;
+    }
+    fprintf(stderr,
+            "image-policy-webhook: %s CA %s/ca.crt; new serving certificate "
+            "%s/tls.crt for %s.%s.svc until %s UTC%s\n",
+            res.ca_reused ? "kept the" : "made a new", o.out, o.out, o.service,
+            o.namespace, res.not_after,
+            res.cut_to_ca ? " (the end of the CA)" : "");
+    puts(res.ca_bundle_b64);
+    certgen_result_free(&res);
+    return 0;
+}
+
 /* Paths of the files a SIGHUP reloads. */
 static struct main_opts main_serve_opts;
 
@@ -348,7 +412,8 @@ static int main_serve(int argc, char **argv)
 
     main_parse(argc, argv,
                "--config --bindings --tls-cert --tls-key --listen --log-level "
-               "--kube --kubeconfig --kube-resync ",
+               "--kube --kubeconfig --kube-resync --client-ca "
+               "--health-listen ",
                &main_serve_opts);
     if (main_serve_opts.nargs > 0)
         main_bad("serve takes no argument %s", main_serve_opts.args[0]);
@@ -384,6 +449,8 @@ static int main_serve(int argc, char **argv)
         main_serve_opts.listen ? main_serve_opts.listen : "0.0.0.0:8443";
     so.cert_file = main_serve_opts.cert;
     so.key_file = main_serve_opts.key;
+    so.client_ca_file = main_serve_opts.client_ca;
+    so.health_listen = main_serve_opts.health_listen;
     so.max_body = st->cfg->max_body;
     so.review = main_serve_review;
     so.ready = main_serve_ready;
@@ -434,5 +501,7 @@ int main(int argc, char **argv)
         return main_review(argc - 2, argv + 2);
     if (strcmp(argv[1], "test") == 0)
         return main_test(argc - 2, argv + 2);
+    if (strcmp(argv[1], "certs") == 0)
+        return main_certs(argc - 2, argv + 2);
     main_bad("unknown command %s", argv[1]);
 }

@@ -39,8 +39,18 @@
 #define DEFAULT_MAX_CONNS 1024u
 #define DEFAULT_GRACE_S   10u
 #define DEFAULT_RELOAD_S  5u
-/* TLS 1.2 and 1.3 only: the API server speaks 1.3, older clients 1.2. */
-#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/*
+ * TLS 1.2 and 1.3 only (the API server speaks 1.3, older clients 1.2), and
+ * for 1.2 only forward-secret ECDHE key exchange with AEAD ciphers, as
+ * Mozilla's "intermediate" profile: no CBC, no SHA-1 MACs, no static RSA.
+ * Every cipher here is one Go's crypto/tls (the API server) offers.
+ */
+#define TLS_PRIORITIES                                                         \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"     \
+    "+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"     \
+    "+ECDHE-RSA"
+/* Warn about a serving certificate that ends within this many days. */
+#define CERT_WARN_DAYS 30
 /* PEM files larger than this are not certificates or keys. */
 #define MAX_PEM_FILE ((off_t)1 << 20)
 /*
@@ -107,6 +117,7 @@ struct server {
     struct lingerer lg;
     struct tls_pair *pairs;            /* every pair loaded, newest first */
     struct file_sig cert_sig, key_sig; /* of the files last loaded */
+    time_t expiry_warned;              /* last expiry warning, 0: none */
 };
 
 /* Per TCP connection: the socket context of libmicrohttpd. */
@@ -441,6 +452,15 @@ static enum MHD_Result respond_text(struct server *s, struct MHD_Connection *c,
 
 /* ---- request handling ---- */
 
+/* Whether c came in on the HTTPS listener (not the health listener). */
+static int conn_is_tls(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+    return ci != NULL && ci->tls_session != NULL;
+}
+
 static enum route route_of(const char *url)
 {
     if (strcmp(url, "/mutate") == 0)
@@ -546,6 +566,10 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
 
     rq->route = route_of(url);
     if (rq->route == ROUTE_METRICS && s->opts->metrics == NULL)
+        rq->route = ROUTE_OTHER;
+    /* The plain HTTP health listener serves probes and metrics only. */
+    if ((rq->route == ROUTE_MUTATE || rq->route == ROUTE_VALIDATE) &&
+        !conn_is_tls(c))
         rq->route = ROUTE_OTHER;
     if (rq->route == ROUTE_OTHER)
         return respond_error(s, c, rq, MHD_HTTP_NOT_FOUND, NULL,
@@ -833,7 +857,7 @@ fail:
  */
 static int check_tls(const char *cert_file, const char *key_file, char *cert,
                      size_t cert_len, char *key, size_t key_len,
-                     struct err *err)
+                     time_t *not_after, struct err *err)
 {
     gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)cert_len};
     gnutls_datum_t kd = {(unsigned char *)key, (unsigned)key_len};
@@ -851,8 +875,7 @@ static int check_tls(const char *cert_file, const char *key_file, char *cert,
         goto out;
     }
     exp = gnutls_x509_crt_get_expiration_time(crts[0]);
-    if (exp != (time_t)-1 && exp < time(NULL))
-        log_msg(LOG_WARN, "certificate %s has expired", cert_file);
+    *not_after = exp != (time_t)-1 ? exp : 0;
     r = gnutls_x509_privkey_init(&pk);
     if (r >= 0)
         r = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
@@ -896,10 +919,55 @@ struct tls_pair {
     gnutls_pcert_st pcert[TLS_MAX_CHAIN];
     unsigned n;
     gnutls_privkey_t key;
+    time_t not_after;       /* of the leaf certificate; 0: unknown */
     struct tls_pair *older; /* every pair loaded, for freeing at the end */
 };
 
 static _Atomic(struct tls_pair *) tls_current;
+/* notAfter of tls_current's leaf, for server_cert_not_after(); 0: none. */
+static _Atomic long long tls_not_after;
+/* 1 while a client CA is set: the handshake requires a client certificate
+ * that it signed (see tls_retrieve). */
+static atomic_int tls_client_required;
+
+time_t server_cert_not_after(void)
+{
+    return (time_t)atomic_load(&tls_not_after);
+}
+
+/*
+ * Log a warning when the serving certificate ends within CERT_WARN_DAYS or
+ * has ended (most webhook outages are certificates nobody renewed).
+ */
+static void tls_warn_expiry(const char *cert_file, time_t not_after)
+{
+    time_t now = time(NULL);
+    char when[32] = "?";
+    struct tm tm;
+
+    if (not_after == 0 || not_after - now > (time_t)CERT_WARN_DAYS * 86400)
+        return;
+    if (gmtime_r(&not_after, &tm) != NULL)
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (not_after <= now)
+        log_msg(LOG_WARN, "certificate %s expired at %s: renew it", cert_file,
+                when);
+    else
+        log_msg(LOG_WARN,
+                "certificate %s expires at %s, in %lld days (less than %d): "
+                "renew it",
+                cert_file, when, (long long)((not_after - now) / 86400),
+                CERT_WARN_DAYS);
+}
+
+/* Put p in service for the handshakes to come, and say so if it ends soon. */
+static void tls_publish(struct server *s, struct tls_pair *p)
+{
+    atomic_store(&tls_current, p);
+    atomic_store(&tls_not_after, (long long)p->not_after);
+    tls_warn_expiry(s->opts->cert_file, p->not_after);
+    s->expiry_warned = time(NULL);
+}
 
 static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
                         int nreqs, const gnutls_pk_algorithm_t *algos,
@@ -908,13 +976,29 @@ static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
 {
     struct tls_pair *p = atomic_load(&tls_current);
 
-    (void)session;
     (void)req_ca;
     (void)nreqs;
     (void)algos;
     (void)nalgos;
     if (p == NULL)
         return -1;
+    /*
+     * libmicrohttpd only asks for a client certificate (GNUTLS_CERT_REQUEST)
+     * and leaves it unchecked. With a client CA, make the handshake fail
+     * without one, or with one the CA did not sign for client use: called
+     * while the ClientHello is processed, so before the server's
+     * CertificateRequest goes out. (TLS 1.3 clients see the refusal as an
+     * alert on their first read.)
+     */
+    if (atomic_load(&tls_client_required)) {
+        gnutls_typed_vdata_st purpose;
+
+        memset(&purpose, 0, sizeof(purpose));
+        purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
+        purpose.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT;
+        gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
+        gnutls_session_set_verify_cert2(session, &purpose, 1, 0);
+    }
     *pcert = p->pcert;
     *pcert_length = p->n;
     *privkey = p->key;
@@ -942,6 +1026,7 @@ static struct tls_pair *tls_pair_load(const char *cert_file,
     char *cert = NULL, *key = NULL;
     size_t cert_len = 0, key_len = 0;
     gnutls_datum_t cd, kd;
+    time_t not_after = 0;
     int r;
 
     cert = read_pem("certificate", cert_file, &cert_len, err);
@@ -950,13 +1035,15 @@ static struct tls_pair *tls_pair_load(const char *cert_file,
     key = read_pem("key", key_file, &key_len, err);
     if (key == NULL)
         goto out;
-    if (check_tls(cert_file, key_file, cert, cert_len, key, key_len, err) != 0)
+    if (check_tls(cert_file, key_file, cert, cert_len, key, key_len, &not_after,
+                  err) != 0)
         goto out;
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
         err_set(err, "out of memory");
         goto out;
     }
+    p->not_after = not_after;
     cd.data = (unsigned char *)cert;
     cd.size = (unsigned)cert_len;
     kd.data = (unsigned char *)key;
@@ -1023,6 +1110,12 @@ static void tls_check_reload(struct server *s)
     struct err e = {{0}};
     struct tls_pair *p;
 
+    /* Once a day, the expiry warning again while it applies. */
+    if (time(NULL) - s->expiry_warned >= 86400) {
+        p = atomic_load(&tls_current);
+        if (p != NULL)
+            tls_publish(s, p);
+    }
     if (file_sig_of(o->cert_file, &c) != 0 || file_sig_of(o->key_file, &k) != 0)
         return; /* in the middle of an update, or gone: look again later */
     if (file_sig_same(&c, &s->cert_sig) && file_sig_same(&k, &s->key_sig))
@@ -1037,16 +1130,16 @@ static void tls_check_reload(struct server *s)
     }
     p->older = s->pairs;
     s->pairs = p;
-    atomic_store(&tls_current, p);
     log_msg(LOG_INFO, "certificate %s reloaded", o->cert_file);
+    tls_publish(s, p);
 }
 
 /*
- * With a client CA, GnuTLS asks for a client certificate (libmicrohttpd
- * sets GNUTLS_CERT_REQUEST, not REQUIRE, so that kubelet probes without one
- * still reach /healthz and /readyz), and /mutate and /validate require one
- * that the CA signed for client authentication. 0 when it is there and
- * good, else -1 with why in msg.
+ * With a client CA the handshake already requires a client certificate that
+ * the CA signed (tls_retrieve); /mutate and /validate check it again here,
+ * so that a session that skipped that (a resumed one) cannot get through
+ * without. Probes use the health listener. 0 when it is there and good,
+ * else -1 with why in msg.
  */
 static int client_cert_ok(struct MHD_Connection *c, char *msg, size_t cap)
 {
@@ -1256,7 +1349,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     struct sigaction sa, old_int, old_term;
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof(ss);
-    struct MHD_Daemon *d = NULL;
+    struct MHD_Daemon *d = NULL, *hd = NULL;
     struct MHD_OptionItem more[3] = {{MHD_OPTION_END, 0, NULL},
                                      {MHD_OPTION_END, 0, NULL},
                                      {MHD_OPTION_END, 0, NULL}};
@@ -1265,7 +1358,8 @@ int server_run(const struct server_opts *opts, struct err *err)
     size_t ca_len = 0;
     const char *listen_spec;
     unsigned threads, timeout_s, max_conns, grace_s, reload_s;
-    int lfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i, rc = -1;
+    int lfd = -1, hfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i,
+        rc = -1;
     long cores;
     long long deadline;
 
@@ -1320,6 +1414,11 @@ int server_run(const struct server_opts *opts, struct err *err)
     lfd = listen_socket(listen_spec, err);
     if (lfd < 0)
         goto out;
+    if (opts->health_listen != NULL) {
+        hfd = listen_socket(opts->health_listen, err);
+        if (hfd < 0)
+            goto out;
+    }
     if (getsockname(lfd, (struct sockaddr *)&ss, &sslen) == 0)
         addr_text((struct sockaddr *)&ss, sslen, where, sizeof(where));
     else
@@ -1340,7 +1439,8 @@ int server_run(const struct server_opts *opts, struct err *err)
     sigaction(SIGTERM, &sa, &old_term);
     signals_set = 1;
 
-    atomic_store(&tls_current, s.pairs);
+    atomic_store(&tls_client_required, client_ca != NULL);
+    tls_publish(&s, s.pairs);
     /* A pool of one is refused with a warning: leave the option out. */
     i = 0;
     if (threads > 1) {
@@ -1367,8 +1467,35 @@ int server_run(const struct server_opts *opts, struct err *err)
     }
     lfd = -1; /* the daemon's now */
     log_msg(LOG_INFO,
-            "listening on https://%s (%u threads, body limit %zu bytes)", where,
-            threads, s.max_body);
+            "listening on https://%s (%u threads, body limit %zu bytes%s)",
+            where, threads, s.max_body,
+            client_ca != NULL ? ", client certificates required" : "");
+    if (hfd >= 0) {
+        /* Kubelet probes present no client certificate: with a client CA
+         * they cannot use the HTTPS port, so they get their own. */
+        char hwhere[NI_MAXHOST + NI_MAXSERV + 4];
+
+        sslen = sizeof(ss);
+        if (getsockname(hfd, (struct sockaddr *)&ss, &sslen) == 0)
+            addr_text((struct sockaddr *)&ss, sslen, hwhere, sizeof(hwhere));
+        else
+            snprintf(hwhere, sizeof(hwhere), "%s", opts->health_listen);
+        hd = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+            NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
+            NULL, MHD_OPTION_LISTEN_SOCKET, hfd, MHD_OPTION_CONNECTION_TIMEOUT,
+            timeout_s, MHD_OPTION_CONNECTION_LIMIT, 64u,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_END);
+        if (hd == NULL) {
+            err_set(err, "cannot start the health server on %s", hwhere);
+            goto out;
+        }
+        hfd = -1;
+        log_msg(LOG_INFO,
+                "listening on http://%s for /healthz, /readyz and /metrics",
+                hwhere);
+    }
 
     while (!wait_signal(pipefd[0], (int)reload_s * 1000))
         tls_check_reload(&s);
@@ -1379,6 +1506,12 @@ int server_run(const struct server_opts *opts, struct err *err)
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
     lfd = -1;
+    if (hd != NULL) {
+        hfd = MHD_quiesce_daemon(hd);
+        if (hfd != MHD_INVALID_SOCKET)
+            close(hfd);
+        hfd = -1;
+    }
     deadline = now_ms() + (long long)grace_s * 1000;
     while (atomic_load(&s.active) > 0) {
         if (now_ms() >= deadline) {
@@ -1399,14 +1532,21 @@ int server_run(const struct server_opts *opts, struct err *err)
         }
     }
     atomic_store(&s.stopped, 1);
+    if (hd != NULL)
+        MHD_stop_daemon(hd);
+    hd = NULL;
     MHD_stop_daemon(d);
     d = NULL;
     rc = 0;
 out:
+    if (hd != NULL)
+        MHD_stop_daemon(hd);
     if (d != NULL)
         MHD_stop_daemon(d);
     if (lfd >= 0)
         close(lfd);
+    if (hfd >= 0)
+        close(hfd);
     linger_stop(&s.lg);
     if (signals_set) {
         sigaction(SIGINT, &old_int, NULL);
@@ -1418,6 +1558,8 @@ out:
     if (pipefd[1] >= 0)
         close(pipefd[1]);
     atomic_store(&tls_current, NULL);
+    atomic_store(&tls_not_after, 0);
+    atomic_store(&tls_client_required, 0);
     while ((p = s.pairs) != NULL) {
         s.pairs = p->older;
         tls_pair_free(p);

@@ -3,6 +3,7 @@
 #define WEBHOOK_SERVER_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 #include "review.h"
@@ -54,9 +55,14 @@ struct server_opts {
                                    which requests get 503; 0: 16 x max_body */
     unsigned reload_s;          /* seconds between looks at cert_file and
                                    key_file for a new pair; 0: 5 */
-    const char *client_ca_file; /* PEM CAs: /mutate and /validate then need
-                                   a client certificate they signed (403
-                                   otherwise); NULL: none asked */
+    const char *client_ca_file; /* PEM CAs: the TLS handshake then needs a
+                                   client certificate they signed for
+                                   client use (and /mutate and /validate
+                                   check it again: 403); NULL: none asked */
+    const char *health_listen;  /* "ADDR:PORT" of a plain HTTP listener for
+                                   /healthz, /readyz and /metrics only (the
+                                   kubelet's probes present no client
+                                   certificate); NULL: none */
     server_metrics_fn metrics;  /* NULL: GET /metrics is 404 */
     server_observe_fn observe;  /* NULL: not called */
 };
@@ -74,5 +80,12 @@ struct server_opts {
  * returning. Logs to stderr.
  */
 int server_run(const struct server_opts *opts, struct err *err);
+
+/*
+ * notAfter of the serving certificate in use (the leaf), for a metric; 0
+ * when no server runs. Any thread. The server also logs a warning when it
+ * loads a certificate that ends within 30 days, and once a day after that.
+ */
+time_t server_cert_not_after(void);
 
 #endif
