@@ -133,7 +133,8 @@ struct kube_watcher {
     enum kube_rc result; /* set by event handling or progress */
     unsigned long applied;
     size_t n_new, n_changed, n_removed;
-    char *hosts; /* image config: the hostnames set, joined */
+    char *hosts;    /* image config: the hostnames set, joined */
+    int image_seen; /* image config: this list had "cluster" */
     /* Under k->lock. */
     int synced, watching;
     double current_at; /* last moment this view was known current */
@@ -365,6 +366,15 @@ static void kube_objects(struct kube_watcher *w)
     pthread_mutex_unlock(&w->k->lock);
 }
 
+/* Whether obj is the one image config the cluster has, "cluster". */
+static int kube_is_cluster_image(const json_t *obj)
+{
+    const char *name = json_string_value(
+        json_object_get(json_object_get(obj, "metadata"), "name"));
+
+    return name != NULL && strcmp(name, "cluster") == 0;
+}
+
 /* The image config's registry hostnames to the state (obj NULL: none). */
 static void kube_image_config(struct kube_watcher *w, const json_t *obj)
 {
@@ -426,7 +436,11 @@ static void kube_apply(struct kube_watcher *w, json_t *obj, int listed)
     struct err err = {{0}};
 
     if (res->image_config) {
-        kube_image_config(w, obj);
+        /* The field selector asks for it alone; a server may send more. */
+        if (kube_is_cluster_image(obj)) {
+            kube_image_config(w, obj);
+            w->image_seen = 1;
+        }
         return;
     }
     if (kube_key(obj, key, sizeof(key), &len, &ns, &name) != 0) {
@@ -486,7 +500,8 @@ static void kube_remove(struct kube_watcher *w, const json_t *obj)
     size_t len;
 
     if (w->res->image_config) {
-        kube_image_config(w, NULL);
+        if (kube_is_cluster_image(obj))
+            kube_image_config(w, NULL);
         return;
     }
     if (kube_key(obj, key, sizeof(key), &len, &ns, &name) != 0) {
@@ -865,9 +880,8 @@ static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
                 "kube: listed %s%s: %zu objects in %zu page%s at "
                 "resourceVersion %s in %.0f ms (%zu new, %zu changed, %zu "
                 "removed)",
-                w->res->name, after, items, pages,
-                pages == 1 ? "" : "s", w->rv, (kube_now() - t0) * 1000,
-                w->n_new, w->n_changed, w->n_removed);
+                w->res->name, after, items, pages, pages == 1 ? "" : "s", w->rv,
+                (kube_now() - t0) * 1000, w->n_new, w->n_changed, w->n_removed);
     if (!now_all)
         return;
     summary[0] = '\0';
@@ -898,6 +912,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
 
     w->gen++;
     w->n_new = w->n_changed = w->n_removed = 0;
+    w->image_seen = 0;
     for (;;) {
         url = kube_url(w, cont, paged);
         if (url == NULL) {
@@ -932,6 +947,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
             cont = NULL;
             paged = 0;
             seen = 0;
+            w->image_seen = 0;
             w->gen++;
             continue;
         }
@@ -981,7 +997,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
         }
         break;
     }
-    if (w->res->image_config && seen == 0)
+    if (w->res->image_config && !w->image_seen)
         kube_image_config(w, NULL);
     if (kube_sweep(w) != 0) {
         kube_why(w, "list: out of memory");
