@@ -523,6 +523,43 @@ def test_main(tmp, certs):
         report(t is not None and t <= 1.0,
                f"RoleBinding deleted: /validate denies within 1 s ({t})")
 
+        # Requests flow while the index changes under them.
+        results = []
+
+        def hammer(stop):
+            other = Webhook.__new__(Webhook)
+            other.port, other.ctx, other.conn = wh.port, wh.ctx, None
+            while not stop.is_set():
+                t1 = time.monotonic()
+                try:
+                    results.append((other.allowed(ns="project-a"),
+                                    time.monotonic() - t1))
+                except Exception as e:  # noqa: BLE001 - counted as a failure
+                    results.append((repr(e), 0))
+            if other.conn is not None:
+                other.conn.close()
+        stop = threading.Event()
+        threads = [threading.Thread(target=hammer, args=(stop,)) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for i in range(100):
+            stub.put(puller_binding(f"churn-{i % 10}", sa_ns=f"project-x{i}"))
+            if i % 3 == 0:
+                stub.delete("RoleBinding", "project-b", f"churn-{(i + 5) % 10}")
+        time.sleep(0.3)
+        stop.set()
+        for th in threads:
+            th.join(10)
+        bad = [r for r in results if r[0] is not True]
+        worst = max((r[1] for r in results), default=0)
+        report(len(results) > 50 and not bad,
+               f"{len(results)} requests while bindings changed (100 puts, 34 "
+               f"deletes): "
+               f"none failed or wrong (slowest {worst * 1000:.0f} ms)",
+               f"{len(bad)} bad: {bad[:3]}")
+        for i in range(10):
+            stub.delete("RoleBinding", "project-b", f"churn-{i}")
+
         # Cut mid-watch; a change made before the watch is back is not lost.
         wait_for(lambda: stub.state()["watches"]["rolebindings"] > 0, 5)
         last_rv = stub.state()["rv"]
