@@ -2,6 +2,10 @@
 #ifndef WEBHOOK_LOG_H
 #define WEBHOOK_LOG_H
 
+#include <jansson.h>
+
+#include "review.h"
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* Lines below level are dropped; LOG_INFO until set. */
@@ -13,5 +17,25 @@ void log_set_level(enum log_level level);
  */
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Whether a line of level would be written. */
+int log_enabled(enum log_level level);
+
+/*
+ * Like log_msg, with the members of fields (a JSON object, stolen; NULL for
+ * none) after time, level and msg.
+ */
+void log_fields(enum log_level level, const char *msg, json_t *fields);
+
+/*
+ * The line of one answered review (level info, msg "review"): uid,
+ * endpoint, kind, namespace, name, operation, decision, patch_ops, warnings
+ * (how many), reasons (of the denial and warnings), duration_us, and for a
+ * denial code and message (cut to 1 KiB). req and answer are borrowed; no
+ * object and no other request field goes into the log.
+ */
+void log_review(enum review_endpoint ep, const json_t *req,
+                const json_t *answer, const char *decision,
+                const struct review_stats *stats, long long duration_us);
 
 #endif

@@ -6,14 +6,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "certgen.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "log.h"
+#include "metrics.h"
+#include "record.h"
 #include "replay.h"
 #include "review.h"
 #include "server.h"
@@ -32,6 +36,8 @@ static const char main_usage[] =
     "SECONDS]]\n"
     "                             [--client-ca F] [--health-listen "
     "ADDR:PORT]\n"
+    "                             [--record-dir DIR] [--grace-period "
+    "SECONDS]\n"
     "  image-policy-webhook review mutate|validate [--config F] [--bindings "
     "F] [FILE|-]\n"
     "  image-policy-webhook test [--config F] [--bindings F] DIR...\n"
@@ -43,6 +49,7 @@ struct main_opts {
     const char *config, *bindings, *cert, *key, *listen, *log_level;
     const char *kubeconfig, *kube_resync;
     const char *client_ca, *health_listen;
+    const char *record_dir, *grace_period;
     const char *service, *namespace, *out, *hosts, *days; /* certs */
     int kube; /* --kube (or --kubeconfig): follow RBAC from the API */
     const char *args[64]; /* positional arguments */
@@ -81,6 +88,8 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--kube-resync", offsetof(struct main_opts, kube_resync)},
         {"--client-ca", offsetof(struct main_opts, client_ca)},
         {"--health-listen", offsetof(struct main_opts, health_listen)},
+        {"--record-dir", offsetof(struct main_opts, record_dir)},
+        {"--grace-period", offsetof(struct main_opts, grace_period)},
         {"--service", offsetof(struct main_opts, service)},
         {"--namespace", offsetof(struct main_opts, namespace)},
         {"--out", offsetof(struct main_opts, out)},
@@ -313,11 +322,13 @@ static void *main_reloader(void *arg)
         if (st == NULL) {
             log_msg(LOG_ERROR, "reload failed, keeping the old state: %s",
                     err.msg);
+            metrics_reload(0);
             continue;
         }
         log_msg(LOG_INFO, "reloaded config and bindings (%zu bindings)",
                 state_binding_count(st));
         state_publish(st);
+        metrics_reload(1);
     }
     return NULL;
 }
@@ -331,28 +342,82 @@ static char *main_error_body(int code, const char *msg)
     return text;
 }
 
+static long long main_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* serve --record-dir: NULL when not recording. */
+static struct record *main_record;
+/* Record failures: one log line a minute at most, with the count. */
+static _Atomic long long main_record_logged_s;
+static atomic_ullong main_record_failures;
+
+/* Write the review as a case file; a failure never fails the review. */
+static void main_serve_record(enum review_endpoint ep, const json_t *req,
+                              const json_t *answer)
+{
+    struct err err = {{0}};
+    long long now, last;
+
+    if (record_write(main_record, ep, req, answer, NULL, 0, &err) == 0) {
+        metrics_record(1);
+        return;
+    }
+    metrics_record(0);
+    atomic_fetch_add(&main_record_failures, 1);
+    now = main_now_us() / 1000000 + 1; /* never 0: 0 is "not yet" */
+    last = atomic_load(&main_record_logged_s);
+    if ((last != 0 && now - last < 60) ||
+        !atomic_compare_exchange_strong(&main_record_logged_s, &last, now))
+        return;
+    log_msg(LOG_ERROR,
+            "--record-dir: %s (%llu reviews not recorded since the last such "
+            "line; they were answered)",
+            err.msg, atomic_exchange(&main_record_failures, 0));
+}
+
 static char *main_serve_review(void *arg, enum review_endpoint ep,
                                const char *body, size_t len, int *status)
 {
     struct err err = {{0}};
     struct state *st = state_acquire();
+    struct review_stats stats;
     json_t *req, *answer = NULL;
+    long long start = main_now_us();
     char *text;
 
     (void)arg;
     req = review_parse(body, len, &err);
     if (req != NULL) {
         state_read_lock(st); /* a live index (--kube) changes meanwhile */
-        answer = review_answer(ep, req, st->cfg, st->rb, &err);
+        answer = review_answer_stats(ep, req, st->cfg, st->rb, &stats, &err);
         state_read_unlock(st);
     }
     state_release(st);
     if (answer == NULL) {
         *status = 400;
         text = main_error_body(400, err.msg);
+        log_msg(LOG_WARN, "/%s: 400: %s",
+                ep == REVIEW_MUTATE ? "mutate" : "validate", err.msg);
     } else {
+        const json_t *kind =
+            json_object_get(json_object_get(req, "request"), "kind");
+        enum metrics_decision d = metrics_decision_of(answer, &stats);
+
         *status = 200;
         text = json_dumps(answer, JSON_COMPACT);
+        metrics_review(ep, json_string_value(json_object_get(kind, "kind")),
+                       json_string_value(json_object_get(
+                           json_object_get(req, "request"), "operation")),
+                       d, &stats);
+        log_review(ep, req, answer, metrics_decision_name(d), &stats,
+                   main_now_us() - start);
+        if (main_record != NULL)
+            main_serve_record(ep, req, answer);
     }
     json_decref(req);
     json_decref(answer);
@@ -361,6 +426,37 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
 
 /* The API client of --kube; NULL with a bindings file or none. */
 static struct kube *main_kube;
+
+/* GET /metrics: the counters, and the gauges read now. */
+static char *main_serve_metrics(void *arg)
+{
+    struct metrics_gauges g;
+    struct kube_stats ks;
+    struct state *st = state_acquire();
+
+    (void)arg;
+    memset(&g, 0, sizeof(g));
+    g.bindings = state_binding_count(st);
+    state_release(st);
+    g.rbac_source = main_kube != NULL                  ? "kube"
+                    : main_serve_opts.bindings != NULL ? "file"
+                                                       : "none";
+    g.synced = 1;
+    if (main_kube != NULL) {
+        kube_stats_get(main_kube, &ks);
+        g.kube = &ks;
+        g.synced = ks.synced;
+    }
+    g.cert_not_after = server_cert_not_after();
+    return metrics_render(&g);
+}
+
+static void main_serve_observe(void *arg, const char *route, int status,
+                               double seconds)
+{
+    (void)arg;
+    metrics_http(route, status, seconds);
+}
 
 static int main_serve_ready(void *arg)
 {
@@ -408,12 +504,13 @@ static int main_serve(int argc, char **argv)
     pthread_t reloader;
     struct kube_opts ko;
     struct kubeconfig *kc = NULL;
+    long grace = 0; /* 0: the server's default */
     int rc = 0;
 
     main_parse(argc, argv,
                "--config --bindings --tls-cert --tls-key --listen --log-level "
                "--kube --kubeconfig --kube-resync --client-ca "
-               "--health-listen ",
+               "--health-listen --record-dir --grace-period ",
                &main_serve_opts);
     if (main_serve_opts.nargs > 0)
         main_bad("serve takes no argument %s", main_serve_opts.args[0]);
@@ -435,6 +532,21 @@ static int main_serve(int argc, char **argv)
         main_serve_opts.kube = 1;
     if (main_serve_opts.kube_resync != NULL && !main_serve_opts.kube)
         main_bad("--kube-resync needs --kube");
+    if (main_serve_opts.grace_period != NULL) {
+        char *end = NULL;
+
+        errno = 0;
+        grace = strtol(main_serve_opts.grace_period, &end, 10);
+        if (end == main_serve_opts.grace_period || *end != '\0' || errno != 0 ||
+            grace < 1 || grace > 3600)
+            main_bad("--grace-period %s: must be seconds from 1 to 3600",
+                     main_serve_opts.grace_period);
+    }
+    if (main_serve_opts.record_dir != NULL) {
+        main_record = record_open(main_serve_opts.record_dir, &err);
+        if (main_record == NULL)
+            main_bad("--record-dir: %s", err.msg);
+    }
     if (main_serve_opts.kube)
         kc = main_kube_config(&main_serve_opts, &ko);
     st = main_state(&main_serve_opts);
@@ -454,6 +566,13 @@ static int main_serve(int argc, char **argv)
     so.max_body = st->cfg->max_body;
     so.review = main_serve_review;
     so.ready = main_serve_ready;
+    so.metrics = main_serve_metrics;
+    so.observe = main_serve_observe;
+    so.grace_s = (unsigned)grace;
+    metrics_init();
+    if (main_record != NULL)
+        log_msg(LOG_INFO, "recording every review into %s",
+                main_serve_opts.record_dir);
     state_publish(st);
 
     /* Blocked in every thread (they inherit the mask): only the reloader
@@ -483,6 +602,8 @@ static int main_serve(int argc, char **argv)
     kube_stop(main_kube);
     main_kube = NULL;
     kubeconfig_free(kc);
+    record_close(main_record);
+    main_record = NULL;
     return rc;
 }
 

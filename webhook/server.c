@@ -64,6 +64,12 @@
  */
 #define DISCARD_MAX_BYTES ((unsigned long long)16 << 20)
 #define DISCARD_MAX_MS    10000
+/*
+ * After a signal, a keep-alive connection that carried no request for this
+ * long is idle and is closed; busy ones get Connection: close on their next
+ * answer (see server_run).
+ */
+#define SHUTDOWN_IDLE_MS 500
 /* Lingering close (see linger_add): total time, idle time, sockets at once. */
 #define LINGER_TOTAL_MS 5000
 #define LINGER_IDLE_MS  2000
@@ -114,6 +120,8 @@ struct server {
     atomic_int stopping;    /* signal received: answers close the connection */
     atomic_int stopped;     /* MHD_stop_daemon under way: no more lingering */
     atomic_long active;     /* requests seen by on_request, not yet completed */
+    atomic_long conns;      /* connections open, on either listener */
+    _Atomic long long last_request_ms; /* when the latest request began */
     struct lingerer lg;
     struct tls_pair *pairs;            /* every pair loaded, newest first */
     struct file_sig cert_sig, key_sig; /* of the files last loaded */
@@ -129,7 +137,7 @@ struct conn {
 /* Per HTTP request: the con_cls of libmicrohttpd. */
 struct request {
     enum route route;
-    long long start_ms;
+    long long start_us; /* the end of the headers, for observe */
     char *body;
     size_t len, cap;
     size_t reserved; /* bytes of s->buffered taken by this request */
@@ -164,6 +172,14 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /*
@@ -417,7 +433,7 @@ static enum MHD_Result respond(struct server *s, struct MHD_Connection *c,
     MHD_destroy_response(resp);
     if (ret == MHD_YES && s->opts->observe != NULL)
         s->opts->observe(s->opts->arg, route_names[rq->route], (int)status,
-                         (double)(now_ms() - rq->start_ms) / 1000.0);
+                         (double)(now_us() - rq->start_us) / 1e6);
     return ret;
 }
 
@@ -433,6 +449,8 @@ respond_error(struct server *s, struct MHD_Connection *c, struct request *rq,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    log_msg(status == 500 ? LOG_ERROR : LOG_WARN, "%s: %u: %s",
+            route_names[rq->route], status, msg);
     json_escape(esc, sizeof(esc), msg);
     n = snprintf(body, sizeof(body), "{\"code\":%u,\"error\":\"%s\"}", status,
                  esc);
@@ -745,9 +763,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq = calloc(1, sizeof(*rq));
         if (rq == NULL)
             return MHD_NO;
-        rq->start_ms = now_ms();
+        rq->start_us = now_us();
         *con_cls = rq;
         atomic_fetch_add(&s->active, 1);
+        atomic_store(&s->last_request_ms, rq->start_us / 1000);
         return on_headers(s, c, rq, url, method);
     }
     if (*upload_data_size > 0) {
@@ -791,8 +810,10 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = calloc(1, sizeof(struct conn));
+        atomic_fetch_add(&s->conns, 1);
         return;
     }
+    atomic_fetch_sub(&s->conns, 1);
     if (cn != NULL && cn->linger && !atomic_load(&s->stopped)) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -1361,7 +1382,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     int lfd = -1, hfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i,
         rc = -1;
     long cores;
-    long long deadline;
+    long long deadline, quiet_from;
 
     memset(&s, 0, sizeof(s));
     memset(&ss, 0, sizeof(ss));
@@ -1369,6 +1390,8 @@ int server_run(const struct server_opts *opts, struct err *err)
     atomic_init(&s.stopping, 0);
     atomic_init(&s.stopped, 0);
     atomic_init(&s.active, 0);
+    atomic_init(&s.conns, 0);
+    atomic_init(&s.last_request_ms, 0);
     s.opts = opts;
     if (opts == NULL || opts->review == NULL || opts->cert_file == NULL ||
         opts->key_file == NULL) {
@@ -1500,8 +1523,10 @@ int server_run(const struct server_opts *opts, struct err *err)
     while (!wait_signal(pipefd[0], (int)reload_s * 1000))
         tls_check_reload(&s);
     atomic_store(&s.stopping, 1);
-    log_msg(LOG_INFO, "signal received: finishing %ld requests (at most %u s)",
-            atomic_load(&s.active), grace_s);
+    log_msg(LOG_INFO,
+            "signal received: finishing %ld requests, %ld connections open "
+            "(at most %u s)",
+            atomic_load(&s.active), atomic_load(&s.conns), grace_s);
     lfd = MHD_quiesce_daemon(d);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
@@ -1512,9 +1537,27 @@ int server_run(const struct server_opts *opts, struct err *err)
             close(hfd);
         hfd = -1;
     }
-    deadline = now_ms() + (long long)grace_s * 1000;
-    while (atomic_load(&s.active) > 0) {
-        if (now_ms() >= deadline) {
+    /*
+     * Wait for the requests in flight and for the connections still in use:
+     * each gets its next answer with Connection: close, so a client that
+     * keeps posting is told to stop rather than cut off with its request
+     * unread. A connection is left to MHD_stop_daemon to close once every
+     * connection has been quiet for SHUTDOWN_IDLE_MS (counted from the
+     * signal at the earliest): only a client that sends after such a pause
+     * can then race with the close.
+     */
+    quiet_from = now_ms();
+    deadline = quiet_from + (long long)grace_s * 1000;
+    for (;;) {
+        long long now = now_ms(), last = atomic_load(&s.last_request_ms);
+
+        if (last > quiet_from)
+            quiet_from = last;
+        if (atomic_load(&s.active) == 0 &&
+            (atomic_load(&s.conns) == 0 ||
+             now - quiet_from >= SHUTDOWN_IDLE_MS))
+            break;
+        if (now >= deadline) {
             log_msg(LOG_INFO, "grace period over: dropping %ld requests",
                     atomic_load(&s.active));
             break;
