@@ -390,7 +390,7 @@ static int certgen_no_password(char *buf, int size, int rwflag, void *u)
 static int certgen_load_ca(const char *dir, X509 **ca, EVP_PKEY **key,
                            char **pem, size_t *pem_len, struct err *err)
 {
-    char *kpem = NULL;
+    char *kpem = NULL, what[PATH_MAX + 64];
     size_t klen = 0;
     int crt_missing = 0, key_missing = 0, rc = -1;
     BIO *b = NULL;
@@ -415,14 +415,17 @@ static int certgen_load_ca(const char *dir, X509 **ca, EVP_PKEY **key,
     }
     b = BIO_new_mem_buf(*pem, (int)*pem_len);
     if (b == NULL || (*ca = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
-        certgen_ssl_err(err, "ca.crt: not a PEM certificate");
+        snprintf(what, sizeof(what), "%s/ca.crt: not a PEM certificate", dir);
+        certgen_ssl_err(err, what);
         goto out;
     }
     BIO_free(b);
     b = BIO_new_mem_buf(kpem, (int)klen);
     if (b == NULL || (*key = PEM_read_bio_PrivateKey(
                           b, NULL, certgen_no_password, NULL)) == NULL) {
-        certgen_ssl_err(err, "ca.key: not an unencrypted PEM private key");
+        snprintf(what, sizeof(what),
+                 "%s/ca.key: not an unencrypted PEM private key", dir);
+        certgen_ssl_err(err, what);
         goto out;
     }
     if (X509_check_private_key(*ca, *key) != 1) {

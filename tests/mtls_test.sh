@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# mtls_test.sh - serve --client-ca: the TLS handshake requires a client certificate of that CA.
+#
+#   BIN=bin/image-policy-webhook tests/mtls_test.sh
+#
+# Without a client certificate, with one of another CA, or with one not
+# made for client authentication, the connection is refused by TLS (TLS 1.2:
+# at the handshake; TLS 1.3: by the alert the server sends as it checks the
+# client's certificate, before any HTTP); with a certificate the CA signed
+# for client use, requests pass over both versions. The plain HTTP health
+# listener answers probes without a certificate and serves no admission
+# path. A client CA file that is not one stops the start with one line.
+# One line per check, then "N passed, N failed"; the server is always killed.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-}
+[ -n "$bin" ] || { echo "mtls_test.sh: set BIN to the image-policy-webhook binary" >&2; exit 2; }
+[ -x "$bin" ] || { echo "mtls_test.sh: $bin is not an executable" >&2; exit 2; }
+for c in python3 openssl curl; do
+    command -v $c >/dev/null 2>&1 || { echo "mtls_test.sh: $c needed" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+check() { # check ok|FAIL WHAT [DETAIL]
+    if [ "$1" = ok ]; then
+        passed=$((passed + 1))
+        echo "ok   $2"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $2${3:+: $3}"
+    fi
+}
+finish() {
+    if [ "$failed" -gt 0 ] && [ -s "$tmp/server.log" ]; then
+        echo "--- server log:"
+        tail -n 20 "$tmp/server.log"
+    fi
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+# Serving pair and CA; a client certificate of that CA (clientAuth); one of
+# another CA; and the serving certificate, which is for servers only.
+"$bin" certs --service image-policy-webhook --namespace ipw --out "$tmp/ca" \
+    --hosts 127.0.0.1 >/dev/null 2>&1 || { check FAIL "certs"; finish; }
+"$bin" certs --service other --namespace ipw --out "$tmp/other" >/dev/null 2>&1 ||
+    { check FAIL "certs (other CA)"; finish; }
+client() { # client DIR NAME: a clientAuth certificate signed by DIR's CA
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/$2.key" 2>/dev/null &&
+        openssl req -new -key "$tmp/$2.key" -subj "/CN=kube-apiserver" -out "$tmp/$2.csr" &&
+        printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' >"$tmp/$2.ext" &&
+        openssl x509 -req -in "$tmp/$2.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" \
+            -set_serial "0x$(openssl rand -hex 8)" -days 2 -extfile "$tmp/$2.ext" \
+            -out "$tmp/$2.crt" 2>/dev/null
+}
+client "$tmp/ca" good || { check FAIL "client certificate"; finish; }
+client "$tmp/other" stranger || { check FAIL "client certificate of another CA"; finish; }
+
+"$bin" serve --tls-cert "$tmp/ca/tls.crt" --tls-key "$tmp/ca/tls.key" \
+    --client-ca "$tmp/ca/ca.crt" --listen 127.0.0.1:0 \
+    --health-listen 127.0.0.1:0 2>"$tmp/server.log" &
+pid=$!
+port=
+hport=
+for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/server.log" | head -n 1)
+    hport=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/server.log" | head -n 1)
+    [ -n "$port" ] && [ -n "$hport" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$port" ] || [ -z "$hport" ]; then
+    check FAIL "server start" "no 'listening on' lines"
+    finish
+fi
+grep -q "client certificates required" "$tmp/server.log" &&
+    check ok "log: client certificates required" || check FAIL "log says client certificates are required"
+ready=
+for _ in $(seq 100); do
+    curl -sf --max-time 2 "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && { ready=1; break; }
+    sleep 0.1
+done
+[ -n "$ready" ] && check ok "health listener: GET /readyz 200 without a certificate (kubelet probes)" ||
+    check FAIL "health listener /readyz"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$hport/healthz")
+[ "$code" = 200 ] && check ok "health listener: GET /healthz 200" || check FAIL "health listener /healthz" "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'Content-Type: application/json' \
+    --data '{}' "http://127.0.0.1:$hport/mutate")
+[ "$code" = 404 ] && check ok "health listener: POST /mutate 404 (admission over HTTPS only)" ||
+    check FAIL "health listener serves no /mutate" "$code"
+
+probe() { # probe WANT WHAT ARGS...: WANT is pass (HTTP 200) or refused
+    local want=$1 what=$2 out rc
+    shift 2
+    out=$(python3 "$root/tests/tls_client.py" probe --port "$port" --ca "$tmp/ca/ca.crt" "$@" 2>&1)
+    rc=$?
+    if { [ "$want" = pass ] && [ $rc -eq 0 ] && [[ $out == "status 200"* ]]; } ||
+        { [ "$want" = refused ] && [ $rc -eq 1 ]; }; then
+        check ok "$what: $out"
+    else
+        check FAIL "$what" "rc $rc: $out"
+    fi
+}
+probe refused "no client certificate, TLS 1.3: refused"
+probe refused "no client certificate, TLS 1.2: refused" --tls12
+probe refused "client certificate of another CA, TLS 1.3: refused" --cert "$tmp/stranger.crt" --key "$tmp/stranger.key"
+probe refused "client certificate of another CA, TLS 1.2: refused" --cert "$tmp/stranger.crt" --key "$tmp/stranger.key" --tls12
+probe refused "a server-only certificate of the CA as client certificate: refused" \
+    --cert "$tmp/ca/tls.crt" --key "$tmp/ca/tls.key"
+probe pass "client certificate of the CA, TLS 1.3: POST /mutate passes" --cert "$tmp/good.crt" --key "$tmp/good.key"
+probe pass "client certificate of the CA, TLS 1.2: POST /mutate passes" --cert "$tmp/good.crt" --key "$tmp/good.key" --tls12
+probe pass "client certificate of the CA: POST /validate passes" --cert "$tmp/good.crt" --key "$tmp/good.key" --path /validate
+
+# The handshake itself, as the openssl command sees it (TLS 1.2).
+if openssl s_client -connect "127.0.0.1:$port" -tls1_2 -CAfile "$tmp/ca/ca.crt" \
+    </dev/null >"$tmp/s_client.out" 2>&1; then
+    check FAIL "openssl s_client -tls1_2 without a certificate: handshake fails"
+else
+    check ok "openssl s_client -tls1_2 without a certificate: handshake fails"
+fi
+if openssl s_client -connect "127.0.0.1:$port" -tls1_2 -CAfile "$tmp/ca/ca.crt" \
+    -cert "$tmp/good.crt" -key "$tmp/good.key" </dev/null >"$tmp/s_client.out" 2>&1 &&
+    grep -q "Verify return code: 0 (ok)" "$tmp/s_client.out"; then
+    check ok "openssl s_client -tls1_2 with a certificate: handshake completes"
+else
+    check FAIL "openssl s_client -tls1_2 with a certificate" "$(tail -n 3 "$tmp/s_client.out")"
+fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$tmp/ca/ca.crt" \
+    --cert "$tmp/good.crt" --key "$tmp/good.key" "https://127.0.0.1:$port/readyz")
+[ "$code" = 200 ] && check ok "curl with the client certificate: GET /readyz 200" || check FAIL "curl with certificate" "$code"
+kill -0 "$pid" 2>/dev/null && check ok "the server runs on after refused handshakes" || check FAIL "server alive"
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ $rc -eq 0 ] && check ok "SIGTERM: exit 0" || check FAIL "SIGTERM: exit 0" "rc $rc"
+
+# A client CA file that holds no certificate: no start, one line.
+"$bin" serve --tls-cert "$tmp/ca/tls.crt" --tls-key "$tmp/ca/tls.key" \
+    --client-ca "$tmp/ca/tls.key" --listen 127.0.0.1:0 >"$tmp/bad.out" 2>"$tmp/bad.err" &
+bpid=$!
+for _ in $(seq 50); do
+    kill -0 "$bpid" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$bpid" 2>/dev/null; then
+    kill -KILL "$bpid"
+    wait "$bpid" 2>/dev/null
+    check FAIL "a bad --client-ca stops the start"
+else
+    wait "$bpid"
+    rc=$?
+    line=$(grep -v '^{' "$tmp/bad.err")
+    [ $rc -ne 0 ] && [ "$(wc -l <<<"$line")" -eq 1 ] && [[ $line == *"client CA file"* ]] &&
+        check ok "a bad --client-ca stops the start: $line" ||
+        check FAIL "a bad --client-ca stops the start" "rc $rc: $(cat "$tmp/bad.err")"
+fi
+finish
