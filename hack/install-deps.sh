@@ -6,7 +6,11 @@ set -euo pipefail
 pkgs=(build-essential pkg-config clang clang-format
       libmicrohttpd-dev libjansson-dev libyaml-dev libcmocka-dev
       libssl-dev libgnutls28-dev libcurl4-openssl-dev
-      openssl curl wrk python3 valgrind)
+      openssl curl wrk python3 python3-yaml valgrind)
+# kubectl renders manifests/ (kubectl kustomize). It is usually there
+# already (a newer one than Debian's): only when none is found is Debian's
+# kubernetes-client installed, since both ship /usr/bin/kubectl.
+command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
 
 missing() {
     local lib
@@ -14,9 +18,12 @@ missing() {
         pkg-config --exists "$lib" 2>/dev/null || return 0
     done
     local cmd
-    for cmd in cc clang clang-format openssl curl wrk python3 valgrind; do
+    for cmd in cc clang clang-format openssl curl wrk python3 valgrind kubectl; do
         command -v "$cmd" >/dev/null 2>&1 || return 0
     done
+    # PyYAML for tests/manifests_test.py: the python3 on PATH, or Debian's.
+    python3 -c 'import yaml' 2>/dev/null ||
+        /usr/bin/python3 -c 'import yaml' 2>/dev/null || return 0
     return 1
 }
 
