@@ -56,6 +56,17 @@ $(BUILD)/policy/%.o: policy/%.c
 	$(CC) $(CFLAGS) $(POLICY_CFLAGS) -c $< -o $@
 
 $(BUILD)/webhook/%.o $(BUILD)/certs/%.o $(BUILD)/tests/%.o: CFLAGS += $(APP_CFLAGS)
+
+# The version in /metrics (build_info): git describe, else "unknown";
+# metrics.o is rebuilt when it changes.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/webhook/metrics.o: $(BUILD)/version
+$(BUILD)/webhook/metrics.o: CFLAGS += -DIPW_VERSION='"$(VERSION)"'
+.PHONY: FORCE
+FORCE:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -98,11 +109,29 @@ sighup: $(BIN)
 kube: $(BIN)
 	BIN=$(BIN) python3 tests/kube_test.py
 
+# Operability, loopback only, each bounded in time: /metrics (promtool and
+# a strict parser), JSON logs, serve --record-dir then test, SIGTERM under load.
+.PHONY: ops metrics-test logs-test record-test shutdown-test
+metrics-test: $(BIN)
+	BIN=$(BIN) python3 tests/metrics_test.py
+logs-test: $(BIN)
+	BIN=$(BIN) python3 tests/logs_test.py
+record-test: $(BIN)
+	BIN=$(BIN) python3 tests/record_test.py
+shutdown-test: $(BIN)
+	BIN=$(BIN) python3 tests/shutdown_test.py
+ops: $(BIN)
+	BIN=$(BIN) python3 tests/metrics_test.py
+	BIN=$(BIN) python3 tests/logs_test.py
+	BIN=$(BIN) python3 tests/record_test.py
+	BIN=$(BIN) python3 tests/shutdown_test.py
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fixtures
 	$(MAKE) e2e
+	$(MAKE) ops
 	$(MAKE) sighup
 	$(MAKE) kube
 

@@ -11,6 +11,9 @@ pkgs=(build-essential pkg-config clang clang-format
 # already (a newer one than Debian's): only when none is found is Debian's
 # kubernetes-client installed, since both ship /usr/bin/kubectl.
 command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
+# promtool checks the /metrics text (tests/metrics_test.py); Debian ships it
+# in the prometheus package, installed only when no promtool is found.
+command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
 
 missing() {
     local lib
@@ -18,7 +21,8 @@ missing() {
         pkg-config --exists "$lib" 2>/dev/null || return 0
     done
     local cmd
-    for cmd in cc clang clang-format openssl curl wrk python3 valgrind kubectl; do
+    for cmd in cc clang clang-format openssl curl wrk python3 valgrind kubectl \
+        promtool; do
         command -v "$cmd" >/dev/null 2>&1 || return 0
     done
     # PyYAML for tests/manifests_test.py: the python3 on PATH, or Debian's.

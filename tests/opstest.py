@@ -93,6 +93,13 @@ def tls_context():
     return ctx
 
 
+def free_port():
+    """A loopback port free now (for a server that does not log its port)."""
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
 def cases(with_config=False):
     """(path, case) of every fixture case; without config and bindings
     unless with_config."""
@@ -115,11 +122,14 @@ def cases(with_config=False):
 class Server:
     """One "$BIN serve" on 127.0.0.1 with a free port."""
 
-    def __init__(self, *args, name="server"):
+    def __init__(self, *args, name="server", port=None):
+        """args go to serve; port: listen there rather than on a port the
+        kernel picks and the log names ("listening on" is an info line)."""
         self.args = list(args)
         self.name = name
         self.proc = None
-        self.port = None
+        self.port = port
+        self.listen = f"127.0.0.1:{port}" if port else "127.0.0.1:0"
         self.log_path = os.path.join(tmpdir(), f"{name}.log")
         self.started = None
 
@@ -127,7 +137,7 @@ class Server:
         c = certs()
         cmd = [binary(), "serve", "--tls-cert", os.path.join(c, "tls.crt"),
                "--tls-key", os.path.join(c, "tls.key"),
-               "--listen", "127.0.0.1:0"] + self.args
+               "--listen", self.listen] + self.args
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                      stderr=self.logf)

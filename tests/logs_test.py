@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""logs_test.py - the log: JSON lines on stderr, one per review with its
+fields, every error with its cause, --log-level, no secrets or objects.
+
+    BIN=bin/image-policy-webhook tests/logs_test.py
+
+Starts "$BIN serve", posts the request of every fixture case (without
+config and bindings) with a secret planted in a container's env, plus bad
+requests (404, 405, 415, 400), stops the server, then parses every line of
+its stderr as JSON and checks the review lines against the answers.
+Then the same with --log-level warn (no review lines, the errors stay) and
+a bad --log-level (exit 2, one line).
+"""
+import copy
+import json
+import subprocess
+
+import opstest
+from opstest import Server, check
+
+SECRET = "s3cr3t-Pa55w0rd-do-not-log"
+FIELDS = {"time": str, "level": str, "msg": str, "uid": str, "endpoint": str,
+          "kind": str, "namespace": str, "name": str, "operation": str,
+          "decision": str, "patch_ops": int, "warnings": int, "reasons": list,
+          "duration_us": int}
+REASONS = {"cross-project", "invalid-reference", "dated-tag", "latest",
+           "pull-secret", "cross-stream-alias"}
+
+
+def plant_secret(review):
+    """A copy with an env var holding SECRET in every container found."""
+    r = copy.deepcopy(review)
+
+    def walk(v):
+        if isinstance(v, dict):
+            for key in ("containers", "initContainers"):
+                if isinstance(v.get(key), list):
+                    for c in v[key]:
+                        if isinstance(c, dict):
+                            c.setdefault("env", []).append(
+                                {"name": "PASSWORD", "value": SECRET})
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+    walk(r.get("request", {}).get("object"))
+    return r
+
+
+def all_json(s, what):
+    raw = s.raw_lines()
+    bad = []
+    for line in raw:
+        try:
+            v = json.loads(line)
+            if not isinstance(v, dict) or not all(
+                    isinstance(v.get(k), str) for k in ("time", "level", "msg")):
+                bad.append(line)
+        except ValueError:
+            bad.append(line)
+    check(raw and not bad,
+          f"{what}: every one of {len(raw)} stderr lines is a JSON object "
+          "with time, level, msg", repr(bad[:3]))
+    return [json.loads(l) for l in raw if l not in bad]
+
+
+def main():
+    s = Server(name="logs").start()
+    sent = []  # (endpoint, request, answer)
+    conn = s.connection()
+    for path, c in opstest.cases():
+        req = plant_secret(c["request"])
+        status, _, data = s.post(c["endpoint"], req, conn=conn)
+        if status == 200:
+            sent.append((c["endpoint"], req, json.loads(data)))
+    conn.close()
+    s.get("/no/such/path")
+    s.request("DELETE", "/validate")
+    s.request("POST", "/mutate", b"{}", {"Content-Type": "text/yaml"})
+    s.post("validate", b"{\"apiVersion\": \"admission.k8s.io/v1\"}")
+    rc = s.stop()
+    check(rc == 0, "server exits 0 on SIGTERM", f"exit status {rc}")
+
+    lines = all_json(s, "info")
+    reviews = [l for l in lines if l.get("msg") == "review"]
+    check(len(reviews) == len(sent) > 20,
+          f"one review line per answered review ({len(sent)})",
+          f"{len(reviews)} lines")
+    problems = []
+    for line, (ep, req, ans) in zip(reviews, sent):
+        r, resp = req["request"], ans["response"]
+        for k, t in FIELDS.items():
+            if not isinstance(line.get(k), t) or isinstance(line.get(k), bool):
+                problems.append(f"{k} missing or not {t.__name__}: {line}")
+        want = {
+            "uid": r["uid"], "endpoint": ep, "kind": r["kind"]["kind"],
+            "namespace": r.get("namespace", ""),
+            "operation": r.get("operation", ""),
+            "warnings": len(resp.get("warnings", [])),
+            "level": "info",
+        }
+        for k, v in want.items():
+            if line.get(k) != v:
+                problems.append(f"{k}: {line.get(k)!r}, want {v!r}")
+        decision = ("denied" if resp.get("allowed") is False
+                    else "patched" if resp.get("patch") else "allowed")
+        if line.get("decision") != decision:
+            problems.append(f"decision {line.get('decision')}, want {decision}")
+        if (line.get("patch_ops", 0) > 0) != bool(resp.get("patch")):
+            problems.append(f"patch_ops {line.get('patch_ops')}")
+        if not set(line.get("reasons", [])) <= REASONS:
+            problems.append(f"reasons {line.get('reasons')}")
+        if resp.get("warnings") and not line.get("reasons"):
+            problems.append("warnings without a reason")
+        if decision == "denied":
+            if (line.get("code") != resp["status"]["code"]
+                    or not line.get("message")
+                    or not resp["status"]["message"].startswith(
+                        line["message"][:100])):
+                problems.append(f"denial without code and message: {line}")
+        elif "code" in line or "message" in line:
+            problems.append(f"code or message on an allowed review: {line}")
+        if not 0 <= line.get("duration_us", -1) < 10_000_000:
+            problems.append(f"duration_us {line.get('duration_us')}")
+    check(not problems, "review lines: every field, matching the answers",
+          "; ".join(problems[:5]))
+    names = [l["name"] for l in reviews if l["name"]]
+    check(len(names) > 5, f"review lines name the object ({len(names)} do)")
+
+    text = "\n".join(s.raw_lines())
+    check(SECRET not in text, "no secret from an object in the log")
+    leaked = [l for l in lines
+              if {"object", "oldObject", "request", "userInfo"} & set(l)
+              or len(json.dumps(l)) > 4096]
+    check(not leaked, "no whole object or request in the log",
+          repr(leaked[:1])[:300])
+
+    errors = {
+        "404": "no such path: /no/such/path",
+        "405": "method DELETE not allowed",
+        "415": "Content-Type must be application/json",
+        "400": "not an AdmissionReview: request must be an object",
+    }
+    warn = [l["msg"] for l in lines if l.get("level") in ("warn", "error")]
+    for code, cause in errors.items():
+        check(any(code in m and cause in m for m in warn),
+              f"error {code} logged with its cause ({cause})", repr(warn))
+    check(any(l.get("msg", "").startswith("listening on https://")
+              for l in lines), "start logged")
+    check(any(l.get("msg") == "stopped" for l in lines), "stop logged")
+
+    # --log-level warn: the reviews go, the errors stay.
+    s = Server("--log-level", "warn", name="logs-warn",
+               port=opstest.free_port()).start()
+    c = opstest.cases()[0][1]
+    s.post(c["endpoint"], c["request"])
+    s.get("/nope")
+    check(s.stop() == 0, "--log-level warn: exit 0")
+    lines = all_json(s, "--log-level warn")
+    check(not any(l.get("level") in ("debug", "info") for l in lines),
+          "--log-level warn: no info line (no review line)")
+    check(any("404" in l.get("msg", "") for l in lines),
+          "--log-level warn: the 404 is still logged")
+
+    r = subprocess.run([opstest.binary(), "serve", "--tls-cert", "a",
+                        "--tls-key", "b", "--log-level", "loud"],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and len(r.stderr.splitlines()) == 1,
+          "--log-level loud: exit 2 with one line", repr(r.stderr))
+    opstest.finish()
+
+
+if __name__ == "__main__":
+    main()
