@@ -950,6 +950,11 @@ static _Atomic long long tls_not_after;
 /* 1 while a client CA is set: the handshake requires a client certificate
  * that it signed (see tls_retrieve). */
 static atomic_int tls_client_required;
+/* What a client certificate must be good for. GnuTLS keeps a pointer to
+ * this for the whole session rather than a copy: hence static. */
+static char tls_kp_client[] = GNUTLS_KP_TLS_WWW_CLIENT;
+static gnutls_typed_vdata_st tls_client_purpose[1] = {
+    {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)tls_kp_client, 0}};
 
 time_t server_cert_not_after(void)
 {
@@ -1012,13 +1017,8 @@ static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
      * alert on their first read.)
      */
     if (atomic_load(&tls_client_required)) {
-        gnutls_typed_vdata_st purpose;
-
-        memset(&purpose, 0, sizeof(purpose));
-        purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
-        purpose.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT;
         gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-        gnutls_session_set_verify_cert2(session, &purpose, 1, 0);
+        gnutls_session_set_verify_cert2(session, tls_client_purpose, 1, 0);
     }
     *pcert = p->pcert;
     *pcert_length = p->n;
