@@ -126,6 +126,16 @@ ops: $(BIN)
 	BIN=$(BIN) python3 tests/record_test.py
 	BIN=$(BIN) python3 tests/shutdown_test.py
 
+# Certificates and deployment, loopback only, each bounded in time: the
+# certs command checked with openssl, reload under load through a ..data
+# swap, mTLS at the handshake, manifests/ rendered by kubectl kustomize.
+.PHONY: certs-test
+certs-test: $(BIN)
+	BIN=$(BIN) tests/certs_test.sh
+	BIN=$(BIN) tests/reload_test.sh
+	BIN=$(BIN) tests/mtls_test.sh
+	BIN=$(BIN) tests/manifests_test.sh
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
@@ -134,6 +144,7 @@ test: deps
 	$(MAKE) ops
 	$(MAKE) sighup
 	$(MAKE) kube
+	$(MAKE) certs-test
 
 run: deps
 	$(MAKE) all
