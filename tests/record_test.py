@@ -214,12 +214,17 @@ def main():
     s = Server("--record-dir", gone, name="record-gone").start()
     os.rmdir(gone)
     statuses = [s.post("mutate", pod(f"g{i}", "nginx"))[0] for i in range(3)]
-    _, _, metrics = s.get("/metrics")
     check(statuses == [200, 200, 200],
           "record directory removed: reviews still answered 200",
           repr(statuses))
-    check('image_policy_webhook_recorded_reviews_total{result="failure"} 3'
-          in metrics.decode(), "record failures counted in /metrics")
+    want = 'image_policy_webhook_recorded_reviews_total{result="failure"} 3'
+    deadline = time.monotonic() + 5  # the record thread reports it
+    while True:
+        metrics = s.get("/metrics")[2].decode()
+        if want in metrics or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    check(want in metrics, "record failures counted in /metrics")
     s.stop()
     errs = [l for l in s.lines() if isinstance(l, dict)
             and l.get("level") == "error" and "--record-dir" in l.get("msg", "")]

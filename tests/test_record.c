@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,12 +198,98 @@ static void test_record_write_fails_cleanly(void **state)
     json_decref(rv);
 }
 
+/* What the writer thread reported. */
+static atomic_int done_ok, done_failed;
+
+static void count_done(void *arg, int ok, const struct err *err)
+{
+    (void)arg;
+    if (ok) {
+        assert_null(err);
+        atomic_fetch_add(&done_ok, 1);
+    } else {
+        assert_non_null(err);
+        assert_true(err->msg[0] != '\0');
+        atomic_fetch_add(&done_failed, 1);
+    }
+}
+
+struct submitter {
+    struct record *r;
+    int id;
+};
+
+#define SUBMITTERS 4
+#define SUBMITS    50
+
+static void *submit_many(void *arg)
+{
+    struct submitter *s = arg;
+    char uid[32];
+    int i;
+
+    for (i = 0; i < SUBMITS; i++) {
+        json_t *rv;
+
+        snprintf(uid, sizeof(uid), "t%d-%d", s->id, i);
+        rv = mk_review(uid, "nginx");
+        record_submit(s->r, REVIEW_VALIDATE, rv, rv, 1000);
+        json_decref(rv); /* the queue holds its own reference */
+    }
+    return NULL;
+}
+
+/* The writer thread: every case written or reported, all written by
+ * record_close(), none half written. */
+static void test_record_thread(void **state)
+{
+    static const size_t caps[] = {1024, 1}; /* room, and a queue of one */
+    char dir[256];
+    struct err err = {{0}};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        struct submitter s[SUBMITTERS];
+        pthread_t t[SUBMITTERS];
+        struct record *r;
+        int i, hidden, files;
+
+        atomic_store(&done_ok, 0);
+        atomic_store(&done_failed, 0);
+        tmp_name(dir, sizeof(dir), "thread");
+        r = record_open(dir, &err);
+        assert_non_null(r);
+        assert_int_equal(
+            record_start(r, caps[k], (size_t)1 << 20, count_done, NULL, &err),
+            0);
+        for (i = 0; i < SUBMITTERS; i++) {
+            s[i].r = r;
+            s[i].id = i;
+            assert_int_equal(pthread_create(&t[i], NULL, submit_many, &s[i]),
+                             0);
+        }
+        for (i = 0; i < SUBMITTERS; i++)
+            pthread_join(t[i], NULL);
+        record_close(r);
+        assert_int_equal(atomic_load(&done_ok) + atomic_load(&done_failed),
+                         SUBMITTERS * SUBMITS);
+        files = count_files(dir, &hidden);
+        assert_int_equal(files, atomic_load(&done_ok));
+        assert_int_equal(hidden, 0);
+        if (caps[k] == 1024)
+            assert_int_equal(atomic_load(&done_failed), 0);
+        rm_dir(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_open),
         cmocka_unit_test(test_record_write_and_replay),
         cmocka_unit_test(test_record_write_fails_cleanly),
+        cmocka_unit_test(test_record_thread),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -356,14 +356,16 @@ static struct record *main_record;
 static _Atomic long long main_record_logged_s;
 static atomic_ullong main_record_failures;
 
-/* Write the review as a case file; a failure never fails the review. */
-static void main_serve_record(enum review_endpoint ep, const json_t *req,
-                              const json_t *answer)
+/*
+ * After each case the record thread wrote or dropped: a failure never
+ * fails the review, it is counted and logged.
+ */
+static void main_record_done(void *arg, int ok, const struct err *err)
 {
-    struct err err = {{0}};
     long long now, last;
 
-    if (record_write(main_record, ep, req, answer, NULL, 0, &err) == 0) {
+    (void)arg;
+    if (ok) {
         metrics_record(1);
         return;
     }
@@ -377,7 +379,7 @@ static void main_serve_record(enum review_endpoint ep, const json_t *req,
     log_msg(LOG_ERROR,
             "--record-dir: %s (%llu reviews not recorded since the last such "
             "line; they were answered)",
-            err.msg, atomic_exchange(&main_record_failures, 0));
+            err->msg, atomic_exchange(&main_record_failures, 0));
 }
 
 static char *main_serve_review(void *arg, enum review_endpoint ep,
@@ -416,8 +418,8 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
                        d, &stats);
         log_review(ep, req, answer, metrics_decision_name(d), &stats,
                    main_now_us() - start);
-        if (main_record != NULL)
-            main_serve_record(ep, req, answer);
+        if (main_record != NULL) /* written by the record thread */
+            record_submit(main_record, ep, req, answer, len);
     }
     json_decref(req);
     json_decref(answer);
@@ -546,6 +548,12 @@ static int main_serve(int argc, char **argv)
         main_record = record_open(main_serve_opts.record_dir, &err);
         if (main_record == NULL)
             main_bad("--record-dir: %s", err.msg);
+        /* At most 1024 cases or 256 MiB of requests wait for the disk. */
+        if (record_start(main_record, 1024, (size_t)256 << 20, main_record_done,
+                         NULL, &err) != 0) {
+            fprintf(stderr, "image-policy-webhook: %s\n", err.msg);
+            return 1;
+        }
     }
     if (main_serve_opts.kube)
         kc = main_kube_config(&main_serve_opts, &ko);

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,27 @@
 /* How much of request.uid goes into a file name. */
 #define RECORD_UID_MAX 64
 
+/* One review to write, named at its arrival. */
+struct record_case {
+    enum review_endpoint ep;
+    json_t *request, *answer; /* owned while queued */
+    size_t bytes;             /* of the request body, for the cap */
+    struct timespec when;
+    unsigned long long seq;
+};
+
 struct record {
     int dirfd;
-    atomic_ullong seq; /* cases written or tried: unique within a process */
+    atomic_ullong seq; /* cases named so far: unique within a process */
+    /* The writer thread, once record_start() ran; mu guards what follows. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct record_case *queue; /* a ring of max_cases */
+    size_t max_cases, max_bytes, head, len, bytes;
+    int started, stopping;
+    pthread_t thread;
+    record_done_fn done;
+    void *arg;
 };
 
 struct record *record_open(const char *dir, struct err *err)
@@ -52,14 +72,6 @@ out:
     if (fd >= 0)
         close(fd);
     return r;
-}
-
-void record_close(struct record *r)
-{
-    if (r == NULL)
-        return;
-    close(r->dirfd);
-    free(r);
 }
 
 /* Bytes of uid that are safe in a file name; others become '_'. */
@@ -100,20 +112,26 @@ static int record_write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int record_write(struct record *r, enum review_endpoint ep,
-                 const json_t *request, const json_t *answer, char *name,
-                 size_t cap, struct err *err)
+/* Name a case now: its arrival time and the next sequence number. */
+static void record_name_now(struct record *r, struct record_case *c)
 {
-    const char *endpoint = ep == REVIEW_MUTATE ? "mutate" : "validate";
+    clock_gettime(CLOCK_REALTIME, &c->when);
+    c->seq = atomic_fetch_add(&r->seq, 1);
+}
+
+static int record_write_case(struct record *r, const struct record_case *item,
+                             char *name, size_t cap, struct err *err)
+{
+    const char *endpoint = item->ep == REVIEW_MUTATE ? "mutate" : "validate";
+    const json_t *request = item->request, *answer = item->answer;
     char final[256], tmp[300], uid[RECORD_UID_MAX + 1], when[32], iso[40];
-    unsigned long long seq = atomic_fetch_add(&r->seq, 1);
-    struct timespec ts;
+    unsigned long long seq = item->seq;
+    struct timespec ts = item->when;
     struct tm tm;
     json_t *c = NULL;
     char *text = NULL;
     int fd = -1, rc = -1, made = 0;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y%m%dT%H%M%S", &tm);
     strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -165,4 +183,143 @@ out:
     free(text);
     json_decref(c);
     return rc;
+}
+
+int record_write(struct record *r, enum review_endpoint ep,
+                 const json_t *request, const json_t *answer, char *name,
+                 size_t cap, struct err *err)
+{
+    struct record_case c;
+
+    memset(&c, 0, sizeof(c));
+    c.ep = ep;
+    c.request = (json_t *)(uintptr_t)request;
+    c.answer = (json_t *)(uintptr_t)answer;
+    record_name_now(r, &c);
+    return record_write_case(r, &c, name, cap, err);
+}
+
+static void *record_main(void *arg)
+{
+    struct record *r = arg;
+    struct record_case c;
+
+    for (;;) {
+        struct err err = {{0}};
+        int ok;
+
+        pthread_mutex_lock(&r->mu);
+        while (r->len == 0 && !r->stopping)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->len == 0) { /* stopping, and nothing left */
+            pthread_mutex_unlock(&r->mu);
+            break;
+        }
+        c = r->queue[r->head];
+        r->head = (r->head + 1) % r->max_cases;
+        r->len--;
+        r->bytes -= c.bytes;
+        pthread_mutex_unlock(&r->mu);
+        ok = record_write_case(r, &c, NULL, 0, &err) == 0;
+        json_decref(c.request);
+        json_decref(c.answer);
+        if (r->done != NULL)
+            r->done(r->arg, ok, ok ? NULL : &err);
+    }
+    return NULL;
+}
+
+int record_start(struct record *r, size_t max_cases, size_t max_bytes,
+                 record_done_fn done, void *arg, struct err *err)
+{
+    if (r->started)
+        return 0;
+    r->queue = calloc(max_cases > 0 ? max_cases : 1, sizeof(*r->queue));
+    if (r->queue == NULL)
+        return err_set(err, "out of memory");
+    r->max_cases = max_cases > 0 ? max_cases : 1;
+    r->max_bytes = max_bytes;
+    r->done = done;
+    r->arg = arg;
+    if (pthread_mutex_init(&r->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&r->cv, NULL) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        goto fail;
+    }
+    if (pthread_create(&r->thread, NULL, record_main, r) != 0) {
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        goto fail;
+    }
+    r->started = 1;
+    return 0;
+fail:
+    free(r->queue);
+    r->queue = NULL;
+    return err_set(err, "cannot start the record thread");
+}
+
+void record_submit(struct record *r, enum review_endpoint ep,
+                   const json_t *request, const json_t *answer, size_t bytes)
+{
+    struct record_case c;
+    struct err err = {{0}};
+    size_t waiting = 0, waiting_bytes = 0;
+    int full;
+
+    memset(&c, 0, sizeof(c));
+    c.ep = ep;
+    c.bytes = bytes;
+    record_name_now(r, &c);
+    if (!r->started) {
+        c.request = (json_t *)(uintptr_t)request;
+        c.answer = (json_t *)(uintptr_t)answer;
+        full = record_write_case(r, &c, NULL, 0, &err) != 0;
+        if (r->done != NULL)
+            r->done(r->arg, !full, full ? &err : NULL);
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    /* One case always fits an empty queue, however large. */
+    full = r->len == r->max_cases ||
+           (r->len > 0 && bytes > r->max_bytes - r->bytes) ||
+           r->bytes > r->max_bytes;
+    if (!full) {
+        c.request = json_incref((json_t *)(uintptr_t)request);
+        c.answer = json_incref((json_t *)(uintptr_t)answer);
+        r->queue[(r->head + r->len) % r->max_cases] = c;
+        r->len++;
+        r->bytes += bytes;
+        pthread_cond_signal(&r->cv);
+    } else {
+        waiting = r->len;
+        waiting_bytes = r->bytes;
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (full && r->done != NULL) {
+        err_set(&err,
+                "record queue full (%zu cases, %zu bytes waiting): the disk "
+                "is slower than the reviews",
+                waiting, waiting_bytes);
+        r->done(r->arg, 0, &err);
+    }
+}
+
+void record_close(struct record *r)
+{
+    if (r == NULL)
+        return;
+    if (r->started) {
+        pthread_mutex_lock(&r->mu);
+        r->stopping = 1;
+        pthread_cond_signal(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->thread, NULL);
+        pthread_cond_destroy(&r->cv);
+        pthread_mutex_destroy(&r->mu);
+        free(r->queue);
+    }
+    close(r->dirfd);
+    free(r);
 }

@@ -23,9 +23,9 @@ struct record *record_open(const char *dir, struct err *err);
  * Write one review as the case file {"description", "endpoint", "request",
  * "answer"} (request: the AdmissionReview received, answer: the one sent;
  * both borrowed), mode 0600, named <UTC time>-<sequence>-<endpoint>-<uid>.json
- * so that names sort by time and never collide. Atomic: the case is written
- * to a hidden temporary file and renamed into place, so a reader (or
- * `test`) never sees half a case. Safe from several threads at once.
+ * so that names sort by arrival and never collide. Atomic: the case is
+ * written to a hidden temporary file and renamed into place, so a reader
+ * (or `test`) never sees half a case. Safe from several threads at once.
  * Returns 0, or -1 with err set; the name written goes into name (cap
  * bytes) when name is not NULL.
  */
@@ -33,7 +33,32 @@ int record_write(struct record *r, enum review_endpoint ep,
                  const json_t *request, const json_t *answer, char *name,
                  size_t cap, struct err *err);
 
-/* Free r. NULL is fine. */
+/*
+ * Called by the writer thread after each case it tried: ok 1, or 0 with
+ * err saying why (err is NULL when ok).
+ */
+typedef void (*record_done_fn)(void *arg, int ok, const struct err *err);
+
+/*
+ * Write from a thread of r's own from now on (record_submit), so that file
+ * I/O never delays an answer. At most max_cases cases and max_bytes bytes
+ * of request bodies wait at once. done (may be NULL) is called after each
+ * case. 0, or -1 with err set when the thread cannot start.
+ */
+int record_start(struct record *r, size_t max_cases, size_t max_bytes,
+                 record_done_fn done, void *arg, struct err *err);
+
+/*
+ * Queue a review for the writer thread (record_start first): takes new
+ * references to request and answer, which must not change afterwards;
+ * bytes is the size of the request body, for the cap. Never blocks on I/O.
+ * The name is taken now (arrival time). When the queue is full the case is
+ * dropped and done reports it. Safe from several threads at once.
+ */
+void record_submit(struct record *r, enum review_endpoint ep,
+                   const json_t *request, const json_t *answer, size_t bytes);
+
+/* Write what is queued, stop the writer thread, free r. NULL is fine. */
 void record_close(struct record *r);
 
 #endif
