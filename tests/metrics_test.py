@@ -23,6 +23,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import time
 from collections import Counter
 
 import opstest
@@ -347,8 +348,8 @@ def main():
                                  ("version", "libmicrohttpd", "gnutls",
                                   "jansson")),
           f"build_info {info[0] if info else None}")
-    check(0 < after.get(("process_start_time_seconds", ()), 0) <= __import__(
-        "time").time(), "process_start_time_seconds")
+    check(0 < after.get(("process_start_time_seconds", ()), 0) <= time.time(),
+          "process_start_time_seconds")
 
     # A server without bindings says so.
     s2 = Server(name="metrics-none").start()
@@ -356,7 +357,59 @@ def main():
     check(value(m, "rbac_source_info", source="none") == 1
           and value(m, "rbac_bindings") == 0, "no bindings: source none, 0")
     check(s.stop() == 0 and s2.stop() == 0, "servers exit 0 on SIGTERM")
+    kube_metrics(rbac, nb)
     opstest.finish()
+
+
+def kube_metrics(rbac, nb):
+    """serve --kube against tests/kube_stub.py: the sync state in /metrics."""
+    import sys
+    c = opstest.certs()
+    tmp = opstest.tmpdir()
+    log = open(os.path.join(tmp, "stub.log"), "w")
+    stub = subprocess.Popen(
+        [sys.executable, os.path.join(opstest.ROOT, "tests", "kube_stub.py"),
+         "--cert", f"{c}/tls.crt", "--key", f"{c}/tls.key", "--token", "t",
+         "--data", rbac, "--bookmark-interval", "0.5"],
+        stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        port = json.loads(stub.stdout.readline())["port"]
+        kc = os.path.join(tmp, "kubeconfig")
+        with open(kc, "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "Config",
+                       "current-context": "t",
+                       "clusters": [{"name": "c", "cluster": {
+                           "server": f"https://127.0.0.1:{port}",
+                           "certificate-authority": f"{c}/ca.crt"}}],
+                       "users": [{"name": "u", "user": {"token": "t"}}],
+                       "contexts": [{"name": "t", "context": {
+                           "cluster": "c", "user": "u"}}]}, f)
+        s = Server("--kubeconfig", kc, name="metrics-kube").start()
+        deadline = time.monotonic() + 10
+        while True:  # every watch open
+            status, _, data = s.get("/metrics")
+            if (f"{P}rbac_watch_connected 1" in data.decode()
+                    or time.monotonic() > deadline):
+                break
+            time.sleep(0.1)
+        m = scrape(s, "--kube")
+        check(value(m, "rbac_source_info", source="kube") == 1
+              and value(m, "rbac_synced") == 1
+              and value(m, "rbac_watch_connected") == 1
+              and value(m, "rbac_state_age_seconds") == 0
+              and value(m, "rbac_lists_total") >= 5
+              and value(m, "rbac_last_sync_timestamp_seconds") > 0,
+              "--kube: source kube, synced, watches connected, lists counted",
+              repr({k[0][len(P):]: v for k, v in m.items()
+                    if k[0].startswith(P + "rbac_")}))
+        check(value(m, "rbac_bindings") == nb,
+              f"--kube: rbac_bindings is the {nb} bindings the API holds",
+              f"{value(m, 'rbac_bindings')}")
+        check(s.stop() == 0, "--kube: exit 0 on SIGTERM")
+    finally:
+        stub.kill()
+        stub.wait()
+        log.close()
 
 
 if __name__ == "__main__":
