@@ -7,7 +7,8 @@
 # made for client authentication, the connection is refused by TLS (TLS 1.2:
 # at the handshake; TLS 1.3: by the alert the server sends as it checks the
 # client's certificate, before any HTTP); with a certificate the CA signed
-# for client use, requests pass over both versions. The plain HTTP health
+# for client use, requests pass over both versions; TLS 1.2 offers only
+# ECDHE with AEAD ciphers, TLS 1.1 nothing. The plain HTTP health
 # listener answers probes without a certificate and serves no admission
 # path. A client CA file that is not one stops the start with one line.
 # One line per check, then "N passed, N failed"; the server is always killed.
@@ -143,6 +144,26 @@ fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$tmp/ca/ca.crt" \
     --cert "$tmp/good.crt" --key "$tmp/good.key" "https://127.0.0.1:$port/readyz")
 [ "$code" = 200 ] && check ok "curl with the client certificate: GET /readyz 200" || check FAIL "curl with certificate" "$code"
+# The cipher policy: TLS 1.2 only with ECDHE and AEAD; nothing older.
+tls12() { # tls12 CIPHER: 0 when a handshake with it completes
+    openssl s_client -connect "127.0.0.1:$port" -tls1_2 -cipher "$1" -CAfile "$tmp/ca/ca.crt" \
+        -cert "$tmp/good.crt" -key "$tmp/good.key" </dev/null 2>/dev/null |
+        grep -q "Cipher is $1"
+}
+for c in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305; do
+    tls12 "$c" && check ok "TLS 1.2 $c accepted" || check FAIL "TLS 1.2 $c accepted"
+done
+# (Static RSA key exchange is refused too, but needs an RSA certificate to show.)
+for c in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA ECDHE-ECDSA-AES128-SHA256; do
+    tls12 "$c" && check FAIL "TLS 1.2 $c refused (CBC)" || check ok "TLS 1.2 $c refused (CBC)"
+done
+if openssl s_client -connect "127.0.0.1:$port" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
+    -cert "$tmp/good.crt" -key "$tmp/good.key" \
+    </dev/null 2>/dev/null | grep -q "Cipher is [A-Z]"; then
+    check FAIL "TLS 1.1 refused"
+else
+    check ok "TLS 1.1 refused"
+fi
 kill -0 "$pid" 2>/dev/null && check ok "the server runs on after refused handshakes" || check FAIL "server alive"
 
 kill -TERM "$pid"
