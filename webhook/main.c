@@ -71,6 +71,21 @@ static void main_bad(const char *fmt, ...)
     exit(2);
 }
 
+/* Whether the first len bytes of flag are a whole word of allowed. */
+static int main_allowed(const char *allowed, const char *flag, size_t len)
+{
+    const char *p = allowed;
+
+    while ((p = strstr(p, "--")) != NULL) {
+        size_t n = strcspn(p, " ");
+
+        if (n == len && strncmp(p, flag, len) == 0)
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
 static void main_parse(int argc, char **argv, const char *allowed,
                        struct main_opts *o)
 {
@@ -97,7 +112,8 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--days", offsetof(struct main_opts, days)},
     };
     int i;
-    size_t f;
+    size_t f, len;
+    const char *eq, *value;
 
     memset(o, 0, sizeof(*o));
     for (i = 0; i < argc; i++) {
@@ -109,18 +125,24 @@ static void main_parse(int argc, char **argv, const char *allowed,
             o->args[o->nargs++] = a;
             continue;
         }
-        if (strcmp(a, "--kube") == 0 && strstr(allowed, "--kube ") != NULL) {
+        if (strcmp(a, "--kube") == 0 && main_allowed(allowed, a, 6)) {
             o->kube = 1; /* the one flag without a value */
             continue;
         }
+        /* "--flag value" or "--flag=value", as manifests often write it */
+        eq = strchr(a, '=');
+        len = eq != NULL ? (size_t)(eq - a) : strlen(a);
         for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
-            if (strcmp(a, flags[f].flag) == 0)
+            if (strlen(flags[f].flag) == len &&
+                strncmp(a, flags[f].flag, len) == 0)
                 break;
-        if (f == sizeof(flags) / sizeof(flags[0]) || strstr(allowed, a) == NULL)
-            main_bad("unknown flag %s", a);
-        if (i + 1 >= argc || argv[i + 1][0] == '\0')
-            main_bad("%s needs a value", a);
-        *(const char **)((char *)o + flags[f].off) = argv[++i];
+        if (f == sizeof(flags) / sizeof(flags[0]) ||
+            !main_allowed(allowed, a, len))
+            main_bad("unknown flag %.*s", (int)len, a);
+        value = eq != NULL ? eq + 1 : i + 1 < argc ? argv[++i] : "";
+        if (value[0] == '\0')
+            main_bad("%.*s needs a value", (int)len, a);
+        *(const char **)((char *)o + flags[f].off) = value;
     }
 }
 
