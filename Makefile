@@ -46,7 +46,7 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit fixtures e2e sighup valgrind run deps format format-check clean bench
+.PHONY: all test unit fixtures cli e2e sighup valgrind run deps format format-check clean bench
 all: $(BIN)
 
 deps:
@@ -100,6 +100,10 @@ valgrind: $(BIN)
 	WRAP="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	BIN=$(BIN) tests/e2e.sh
+
+# The command line: exit codes and one-line errors.
+cli: $(BIN)
+	BIN=$(BIN) tests/cli_test.sh
 
 # SIGHUP reloads config and bindings under load, no request failing.
 sighup: $(BIN)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# cli_test.sh - the command line: bad input gets one clear line and exit 2;
+# review answers what the server would; test replays cases.
+#
+#   BIN=bin/image-policy-webhook tests/cli_test.sh
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$root/bin/image-policy-webhook}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# expect WHAT CODE PATTERN CMD...: exit status CODE; with CODE 2 exactly one
+# line on stderr, matching the extended regex PATTERN.
+expect() {
+    local what=$1 code=$2 pattern=$3 rc lines
+    shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+    lines=$(wc -l <"$tmp/err")
+    if [ "$rc" = "$code" ] && { [ "$code" != 2 ] || [ "$lines" = 1 ]; } &&
+        grep -qE -- "$pattern" "$tmp/err" "$tmp/out"; then
+        passed=$((passed + 1))
+        echo "ok   $what"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $what: exit $rc, stderr: $(head -c 300 "$tmp/err"), stdout: $(head -c 200 "$tmp/out")"
+    fi
+}
+
+fixture=$root/tests/fixtures/apiserver-v1.20/mutate-pod-create-init-containers.json
+python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["request"], open(sys.argv[2],"w"))' \
+    "$fixture" "$tmp/review.json"
+printf 'pullPolicy:\n  mode: sometimes\n' >"$tmp/bad-config.yaml"
+printf 'crossProject:\n  enforcment: deny\n' >"$tmp/typo-config.yaml"
+printf 'kind: RoleBinding\nmetadata: {name: x, namespace: p}\n' >"$tmp/bad-bindings.yaml"
+printf '{"apiVersion": "admission.k8s.io/v1", "request": {"uid": "u"}}' >"$tmp/no-kind.json"
+
+expect "no command" 2 "missing command" "$bin"
+expect "unknown command" 2 "unknown command frobnicate" "$bin" frobnicate
+expect "--help" 0 "usage:" "$bin" --help
+expect "review: unknown endpoint" 2 "unknown endpoint admit" "$bin" review admit
+expect "review: unknown flag" 2 "unknown flag --frob" "$bin" review mutate --frob x "$tmp/review.json"
+expect "review: flag of another command" 2 "unknown flag --listen" "$bin" review mutate --listen :1 "$tmp/review.json"
+expect "review: flag without value" 2 "--config needs a value" "$bin" review mutate "$tmp/review.json" --config
+expect "review: --flag= without value" 2 "--config needs a value" "$bin" review mutate --config= "$tmp/review.json"
+expect "review: two files" 2 "one FILE" "$bin" review mutate "$tmp/review.json" "$tmp/review.json"
+expect "review: missing file" 2 "No such file" "$bin" review mutate "$tmp/nope.json"
+expect "review: not JSON" 2 "body is not JSON" "$bin" review mutate /etc/hostname
+expect "review: not an AdmissionReview" 2 "request.kind must be an object" "$bin" review validate "$tmp/no-kind.json"
+expect "review: bad config value names the key" 2 "pullPolicy.mode: must be one of default, enforce, always" \
+    "$bin" review mutate --config "$tmp/bad-config.yaml" "$tmp/review.json"
+expect "review: unknown config key named" 2 "crossProject.enforcment: unknown key" \
+    "$bin" review mutate --config "$tmp/typo-config.yaml" "$tmp/review.json"
+expect "review: bad bindings name the file and item" 2 "bad-bindings.yaml: .*RoleBinding p/x" \
+    "$bin" review validate --bindings "$tmp/bad-bindings.yaml" "$tmp/review.json"
+expect "review: an answer, exit 0" 0 '"kind":"AdmissionReview"' "$bin" review mutate "$tmp/review.json"
+expect "review: --config=FILE form" 0 '"uid":' "$bin" review mutate --config="$root/hack/config.yaml" "$tmp/review.json"
+expect "review: from stdin" 0 '"allowed":true' sh -c "\"$bin\" review mutate - <\"$tmp/review.json\""
+expect "serve: no certificate" 2 "needs --tls-cert and --tls-key" "$bin" serve
+expect "serve: extra argument" 2 "takes no argument" "$bin" serve --tls-cert a --tls-key b extra
+expect "test: no directory" 2 "needs at least one DIR" "$bin" test
+mkdir -p "$tmp/cases"
+cp "$root/tests/fixtures/cases/pod-delete.json" "$tmp/cases/"
+expect "test: a passing case" 0 "^1 passed, 0 failed$" "$bin" test "$tmp/cases"
+python3 - "$tmp/cases/pod-delete.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["answer"]["response"]["allowed"] = False
+json.dump(c, open(sys.argv[1], "w"))
+PY
+expect "test: a tampered case fails, exit 1" 1 "^0 passed, 1 failed$" "$bin" test "$tmp/cases"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
