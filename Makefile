@@ -145,6 +145,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fixtures
+	$(MAKE) cli
 	$(MAKE) e2e
 	$(MAKE) ops
 	$(MAKE) sighup
