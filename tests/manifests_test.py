@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 import yaml
 
@@ -215,9 +216,50 @@ def check_deployment(c, objs, tag, bin_path):
             p = subprocess.run([bin_path, "review", "mutate", "--config", f.name, "-"],
                                input=REVIEW, capture_output=True, text=True)
         c.check(p.returncode == 0, tag + "ConfigMap: the config loads in the binary", p.stderr.strip())
+    if cm is not None and bin_path:
+        check_args_run(c, tag, bin_path, args, cm["data"][os.path.basename(cfg)])
     pre = ctr.get("lifecycle", {}).get("preStop", {})
     c.check(bool(pre), tag + "Deployment: preStop delay so endpoints drain before SIGTERM")
     return d
+
+
+def check_args_run(c, tag, bin_path, args, config_text):
+    """The container's args start the binary (files and addresses swapped for
+    local ones, --kube left out): every flag is one it takes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([bin_path, "certs", "--service", NAME, "--namespace", NS, "--out", tmp],
+                       capture_output=True)
+        with open(os.path.join(tmp, "config.yaml"), "w") as f:
+            f.write(config_text)
+        local = {"--tls-cert": os.path.join(tmp, "tls.crt"), "--tls-key": os.path.join(tmp, "tls.key"),
+                 "--config": os.path.join(tmp, "config.yaml"), "--listen": "127.0.0.1:0",
+                 "--health-listen": "127.0.0.1:0"}
+        argv = [bin_path]
+        for a in args:
+            flag = a.split("=", 1)[0]
+            if a == "--kube":
+                continue
+            argv.append(flag + "=" + local[flag] if flag in local and "=" in a else a)
+        log = os.path.join(tmp, "log")
+        with open(log, "w") as err:
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+            text = ""
+            try:
+                for _ in range(50):
+                    text = open(log).read()
+                    if "listening on http://" in text or p.poll() is not None:
+                        break
+                    time.sleep(0.1)
+            finally:
+                p.terminate()
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        c.check("listening on http://" in text,
+                tag + "Deployment: the binary takes its args (serve starts with them)",
+                text.strip()[-300:])
 
 
 def check_service_pdb(c, objs, tag, d):
