@@ -316,6 +316,32 @@ static void review_validate_rules(const struct review_req *r,
     }
 }
 
+/* Write what v holds into response and stats. -1 on out of memory. */
+static int review_verdict_out(struct verdict *v, json_t *response,
+                              struct review_stats *stats)
+{
+    /* A message cut at the strbuf's cap still denies; an empty one after a
+     * failed allocation cannot say why: fail rather than allow. */
+    if (v->failed || (v->deny.failed && v->deny.len == 0))
+        return -1;
+    if (v->deny.len > 0) {
+        json_t *status =
+            json_pack("{s:i, s:s, s:s}", "code", 403, "reason", "Forbidden",
+                      "message", strbuf_str(&v->deny));
+
+        if (status == NULL ||
+            json_object_set_new(response, "status", status) != 0 ||
+            json_object_set(response, "allowed", json_false()) != 0)
+            return -1;
+    }
+    if (json_array_size(v->warnings) > 0 &&
+        json_object_set(response, "warnings", v->warnings) != 0)
+        return -1;
+    memcpy(stats->denials, v->denied, sizeof(stats->denials));
+    memcpy(stats->warnings, v->warned, sizeof(stats->warnings));
+    return 0;
+}
+
 static int review_validate(const struct review_req *r,
                            const struct config *cfg, const struct rbac *rb,
                            json_t *response, struct review_stats *stats,
@@ -326,30 +352,70 @@ static int review_validate(const struct review_req *r,
 
     if (config_namespace_exempt(cfg, r->ns))
         return 0;
-    if (verdict_init(&v) != 0)
-        goto oom;
-    review_validate_rules(r, cfg, rb, &v);
-    if (v.failed || v.deny.failed)
-        goto oom;
-    if (v.deny.len > 0) {
-        json_t *status = json_pack("{s:i, s:s, s:s}", "code", 403, "reason",
-                                   "Forbidden", "message", strbuf_str(&v.deny));
-
-        if (status == NULL ||
-            json_object_set_new(response, "status", status) != 0 ||
-            json_object_set(response, "allowed", json_false()) != 0)
-            goto oom;
+    if (verdict_init(&v) == 0) {
+        review_validate_rules(r, cfg, rb, &v);
+        rc = review_verdict_out(&v, response, stats);
     }
-    if (json_array_size(v.warnings) > 0 &&
-        json_object_set(response, "warnings", v.warnings) != 0)
-        goto oom;
-    memcpy(stats->denials, v.denied, sizeof(stats->denials));
-    memcpy(stats->warnings, v.warned, sizeof(stats->warnings));
-    rc = 0;
-    goto out;
-oom:
-    err_set(err, "out of memory");
-out:
+    if (rc != 0)
+        err_set(err, "out of memory");
+    verdict_free(&v);
+    return rc;
+}
+
+/* How many containers and references one object holds for the rules. */
+static size_t review_items_of(const struct review_req *r, const json_t *obj)
+{
+    const char *pointer = review_pointer(r);
+    const json_t *spec = json_object_get(obj, "spec");
+    size_t n = 0, l;
+
+    if (pointer != NULL) {
+        const json_t *ps = podspec_find(obj, pointer);
+
+        for (l = 0; l < 3; l++)
+            n += json_array_size(json_object_get(ps, podspec_lists[l]));
+    }
+    n += json_array_size(json_object_get(spec, "triggers"));
+    n += json_array_size(json_object_get(spec, "tags"));
+    n += json_array_size(
+        json_object_get(json_object_get(spec, "source"), "images"));
+    return n;
+}
+
+/*
+ * An object past REVIEW_ITEMS_MAX is not reviewed item by item (UPDATE
+ * compares old and new items pairwise): /validate denies it, /mutate leaves
+ * it unchanged with a warning. Returns 1 when it answered so, 0 when the
+ * object is within the limit, -1 on out of memory.
+ */
+static int review_too_large(enum review_endpoint ep,
+                            const struct review_req *r,
+                            const struct config *cfg, json_t *response,
+                            struct review_stats *stats)
+{
+    size_t n = review_items_of(r, r->object), old_n;
+    struct verdict v;
+    int rc = -1;
+
+    old_n = review_items_of(r, r->old_object);
+    if (old_n > n)
+        n = old_n;
+    if (n <= REVIEW_ITEMS_MAX || config_namespace_exempt(cfg, r->ns))
+        return 0;
+    if (verdict_init(&v) == 0) {
+        if (ep == REVIEW_VALIDATE)
+            verdict_deny(&v, VERDICT_TOO_LARGE,
+                         "%s holds %zu containers or image references, more "
+                         "than the %d this webhook reviews",
+                         r->kind, n, REVIEW_ITEMS_MAX);
+        else
+            verdict_warn(&v, VERDICT_TOO_LARGE,
+                         "%s holds %zu containers or image references, more "
+                         "than the %d this webhook reviews: imagePullPolicy "
+                         "left as it is",
+                         r->kind, n, REVIEW_ITEMS_MAX);
+        rc = review_verdict_out(&v, response, stats) == 0 ? 1 : -1;
+    }
     verdict_free(&v);
     return rc;
 }
@@ -385,7 +451,12 @@ json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
         return NULL;
     }
     response = json_object_get(answer, "response");
-    if (ep == REVIEW_MUTATE)
+    rc = review_too_large(ep, &r, cfg, response, stats);
+    if (rc < 0)
+        err_set(err, "out of memory");
+    else if (rc == 1)
+        rc = 0;
+    else if (ep == REVIEW_MUTATE)
         rc = review_mutate(&r, cfg, response, stats, err);
     else
         rc = review_validate(&r, cfg, rb, response, stats, err);

@@ -14,6 +14,14 @@
 enum review_endpoint { REVIEW_MUTATE, REVIEW_VALIDATE };
 
 /*
+ * The most containers (all three lists of the pod spec) plus OpenShift image
+ * references (triggers, ImageStream tags, build image sources) one object may
+ * hold to be reviewed; past it /validate denies and /mutate warns. A pod
+ * rarely holds more than a dozen.
+ */
+#define REVIEW_ITEMS_MAX 1000
+
+/*
  * Parse a request body into a JSON value. Returns a new reference, or NULL
  * with err set ("body is not JSON: ...").
  */

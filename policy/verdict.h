@@ -17,6 +17,7 @@ enum verdict_reason {
     VERDICT_LATEST,
     VERDICT_PULL_SECRET,
     VERDICT_CROSS_STREAM_ALIAS,
+    VERDICT_TOO_LARGE,
     VERDICT_REASONS /* how many there are */
 };
 

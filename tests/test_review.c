@@ -761,6 +761,82 @@ static void test_review_warnings_are_short(void **state)
     config_free(cfg);
 }
 
+/* Past REVIEW_ITEMS_MAX containers: validate denies, mutate warns. */
+static void test_review_too_many_containers(void **state)
+{
+    struct config *cfg = config_new_default();
+    json_t *list = json_array(), *spec, *obj, *rv, *ans, *resp;
+    size_t i;
+    char name[32];
+
+    (void)state;
+    for (i = 0; i <= REVIEW_ITEMS_MAX; i++) {
+        snprintf(name, sizeof(name), "c%zu", i);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
+                                              "image", "nginx"));
+    }
+    spec = json_pack("{s:o}", "containers", list);
+    obj = json_pack("{s:o}", "spec", spec);
+    rv = mk_review("admission.k8s.io/v1", "", "v1", "Pod", "pods", NULL,
+                   "CREATE", "a", obj, NULL);
+    ans = answer_of(REVIEW_VALIDATE, rv, cfg, NULL);
+    resp = json_object_get(ans, "response");
+    assert_true(json_is_false(json_object_get(resp, "allowed")));
+    assert_string_equal(
+        json_string_value(
+            json_object_get(json_object_get(resp, "status"), "message")),
+        "Pod holds 1001 containers or image references, more than the 1000 "
+        "this webhook reviews");
+    json_decref(ans);
+    ans = answer_of(REVIEW_MUTATE, rv, cfg, NULL);
+    resp = json_object_get(ans, "response");
+    assert_true(json_is_true(json_object_get(resp, "allowed")));
+    assert_null(json_object_get(resp, "patch"));
+    assert_int_equal(json_array_size(json_object_get(resp, "warnings")), 1);
+    json_decref(ans);
+    /* one fewer is reviewed as usual */
+    json_array_remove(list, 0);
+    ans = answer_of(REVIEW_MUTATE, rv, cfg, NULL);
+    assert_int_equal(json_array_size(json_object_get(
+                         json_object_get(ans, "response"), "patch")),
+                     REVIEW_ITEMS_MAX);
+    json_decref(ans);
+    json_decref(rv);
+    config_free(cfg);
+}
+
+/* A denial too long for the message cap is cut, and still denies. */
+static void test_review_long_denial_is_cut_not_lost(void **state)
+{
+    struct config *cfg = config_new_default();
+    json_t *list = json_array(), *obj, *rv, *ans, *resp;
+    const char *msg;
+    size_t i;
+    char name[64], image[256];
+
+    (void)state;
+    for (i = 0; i < 400; i++) {
+        snprintf(name, sizeof(name), "container-with-a-long-name-%zu", i);
+        snprintf(image, sizeof(image), REG "/project-%zu/app:v1", i);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
+                                              "image", image));
+    }
+    obj = json_pack("{s:{s:o}}", "spec", "containers", list);
+    rv = mk_review("admission.k8s.io/v1", "", "v1", "Pod", "pods", NULL,
+                   "CREATE", "a", obj, NULL);
+    ans = answer_of(REVIEW_VALIDATE, rv, cfg, NULL);
+    resp = json_object_get(ans, "response");
+    msg = json_string_value(
+        json_object_get(json_object_get(resp, "status"), "message"));
+    assert_true(json_is_false(json_object_get(resp, "allowed")));
+    assert_non_null(msg);
+    assert_true(strlen(msg) <= 65536);
+    assert_true(strlen(msg) > 60000);
+    json_decref(ans);
+    json_decref(rv);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +857,8 @@ int main(void)
         cmocka_unit_test(test_review_update_checks_only_new_images),
         cmocka_unit_test(test_review_warnings),
         cmocka_unit_test(test_review_warnings_are_short),
+        cmocka_unit_test(test_review_too_many_containers),
+        cmocka_unit_test(test_review_long_denial_is_cut_not_lost),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
