@@ -295,7 +295,7 @@ def main():
           f"patch_operations_total moved by {e['patch_ops']}",
           f"{delta(before, after, 'patch_operations_total')}")
     reasons = ["cross-project", "invalid-reference", "dated-tag", "latest",
-               "pull-secret", "cross-stream-alias"]
+               "pull-secret", "cross-stream-alias", "too-large"]
     w = sum(delta(before, after, "warnings_total", reason=r) for r in reasons)
     check(w == e["warnings"] > 0,
           f"warnings_total by reason adds up to the {e['warnings']} warnings "
