@@ -40,8 +40,8 @@ int crossproject_classify(const struct config *cfg, const struct imageref *ref,
     const char *slash = strchr(ref->path, '/');
     size_t plen;
 
-    if (slash == NULL || !crossproject_registry_match(&cfg->registries,
-                                                      ref->domain))
+    if (slash == NULL ||
+        !crossproject_registry_match(&cfg->registries, ref->domain))
         return 0;
     plen = (size_t)(slash - ref->path);
     if (strlen(ns) == plen && strncmp(ns, ref->path, plen) == 0)

@@ -90,8 +90,7 @@ void imagecheck_image(const struct imagecheck *ic, const char *where,
                      "tag or a digest",
                      where, IMAGECHECK_QUOTE, image);
     if (crossproject_classify(cfg, &ref, ic->ns, &cp)) {
-        snprintf(what, sizeof(what), "image \"%.*s\"", IMAGECHECK_QUOTE,
-                 image);
+        snprintf(what, sizeof(what), "image \"%.*s\"", IMAGECHECK_QUOTE, image);
         imagecheck_cross(ic, where, what, cp.project, cp.stream);
     }
     imagecheck_pull_secret(ic, where, image, &ref);

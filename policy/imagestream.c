@@ -45,16 +45,17 @@ static int imagestream_ymd(const char *s)
 static int imagestream_month(const struct imagestream_token *t)
 {
     static const char *const months[] = {
-        "jan",     "january", "feb",      "february", "mar",       "march",
-        "apr",     "april",   "may",      "jun",      "june",      "jul",
-        "july",    "aug",     "august",   "sep",      "sept",      "september",
-        "oct",     "october", "nov",      "november", "dec",       "december"};
+        "jan",  "january", "feb",    "february", "mar",  "march",
+        "apr",  "april",   "may",    "jun",      "june", "jul",
+        "july", "aug",     "august", "sep",      "sept", "september",
+        "oct",  "october", "nov",    "november", "dec",  "december"};
     size_t i;
 
     if (t->digits)
         return 0;
     for (i = 0; i < sizeof(months) / sizeof(months[0]); i++)
-        if (strlen(months[i]) == t->n && strncasecmp(months[i], t->s, t->n) == 0)
+        if (strlen(months[i]) == t->n &&
+            strncasecmp(months[i], t->s, t->n) == 0)
             return 1;
     return 0;
 }
@@ -94,8 +95,8 @@ int imagestream_tag_is_dated(const char *tag)
             sep = *p++;
             continue;
         }
-        while (*p != '\0' && (digits ? imagestream_isdigit(*p)
-                                     : imagestream_isalpha(*p)))
+        while (*p != '\0' &&
+               (digits ? imagestream_isdigit(*p) : imagestream_isalpha(*p)))
             p++;
         t[n].s = start;
         t[n].n = (size_t)(p - start);
@@ -112,8 +113,9 @@ int imagestream_tag_is_dated(const char *tag)
             t[i + 1].sep == t[i + 2].sep && imagestream_two(&t[i + 1], 1, 12) &&
             imagestream_two(&t[i + 2], 1, 31))
             return 1;
-        if (i + 1 < n && ((imagestream_month(&t[i]) && imagestream_year(&t[i + 1])) ||
-                          (imagestream_year(&t[i]) && imagestream_month(&t[i + 1]))))
+        if (i + 1 < n &&
+            ((imagestream_month(&t[i]) && imagestream_year(&t[i + 1])) ||
+             (imagestream_year(&t[i]) && imagestream_month(&t[i + 1]))))
             return 1;
     }
     return 0;

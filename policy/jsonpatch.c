@@ -48,8 +48,7 @@ toolong:
     return err_set(err, "JSON pointer too long");
 }
 
-int jsonpatch_ptr_push_index(struct jsonpatch_ptr *p, size_t i,
-                             struct err *err)
+int jsonpatch_ptr_push_index(struct jsonpatch_ptr *p, size_t i, struct err *err)
 {
     char num[32];
 

@@ -18,9 +18,8 @@ static int openshift_build_has(const json_t *old, const json_t *ref)
     json_t *img;
 
     for (i = 0; i < 3; i++) {
-        const json_t *st =
-            json_object_get(json_object_get(spec, "strategy"),
-                            openshift_strategies[i]);
+        const json_t *st = json_object_get(json_object_get(spec, "strategy"),
+                                           openshift_strategies[i]);
 
         if (json_equal(json_object_get(st, "from"), ref))
             return 1;
@@ -51,10 +50,10 @@ void openshift_buildconfig(const struct imagecheck *ic, const json_t *obj,
     json_t *img;
 
     for (i = 0; i < 3; i++) {
-        const json_t *from = json_object_get(
-            json_object_get(json_object_get(spec, "strategy"),
-                            openshift_strategies[i]),
-            "from");
+        const json_t *from =
+            json_object_get(json_object_get(json_object_get(spec, "strategy"),
+                                            openshift_strategies[i]),
+                            "from");
 
         if (!json_is_object(from) ||
             (old != NULL && openshift_build_has(old, from)))
@@ -96,9 +95,8 @@ void openshift_dc_triggers(const struct imagecheck *ic, const json_t *obj,
     size_t i, j;
     json_t *t, *o;
 
-    json_array_foreach(json_object_get(json_object_get(obj, "spec"),
-                                       "triggers"),
-                       i, t)
+    json_array_foreach(
+        json_object_get(json_object_get(obj, "spec"), "triggers"), i, t)
     {
         const json_t *from = openshift_trigger_from(t);
         int seen = 0;
@@ -123,9 +121,8 @@ int openshift_dc_placeholder(const json_t *obj, const char *name)
     size_t i, j;
     json_t *t, *n;
 
-    json_array_foreach(json_object_get(json_object_get(obj, "spec"),
-                                       "triggers"),
-                       i, t)
+    json_array_foreach(
+        json_object_get(json_object_get(obj, "spec"), "triggers"), i, t)
     {
         if (openshift_trigger_from(t) == NULL)
             continue;
@@ -149,8 +146,8 @@ static int openshift_is_has(const json_t *old, const json_t *tag)
     size_t i;
     json_t *t;
 
-    json_array_foreach(json_object_get(json_object_get(old, "spec"), "tags"),
-                       i, t)
+    json_array_foreach(json_object_get(json_object_get(old, "spec"), "tags"), i,
+                       t)
     {
         if (json_equal(json_object_get(t, "name"),
                        json_object_get(tag, "name")) &&
@@ -162,8 +159,7 @@ static int openshift_is_has(const json_t *old, const json_t *tag)
 }
 
 void openshift_imagestream(const struct config *cfg, struct verdict *v,
-                           const char *ns, const json_t *obj,
-                           const json_t *old)
+                           const char *ns, const json_t *obj, const json_t *old)
 {
     const char *is_name = json_string_value(
         json_object_get(json_object_get(obj, "metadata"), "name"));
@@ -172,8 +168,8 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
 
     if (is_name == NULL)
         is_name = "";
-    json_array_foreach(json_object_get(json_object_get(obj, "spec"), "tags"),
-                       i, t)
+    json_array_foreach(json_object_get(json_object_get(obj, "spec"), "tags"), i,
+                       t)
     {
         const char *name = json_string_value(json_object_get(t, "name"));
         const json_t *from = json_object_get(t, "from");
@@ -191,8 +187,7 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
                          "it names one revision forever and default image "
                          "pruning never removes it",
                          name);
-        if (kind == NULL || strcmp(kind, "ImageStreamTag") != 0 ||
-            src == NULL)
+        if (kind == NULL || strcmp(kind, "ImageStreamTag") != 0 || src == NULL)
             continue;
         if (src_ns == NULL || src_ns[0] == '\0')
             src_ns = ns;

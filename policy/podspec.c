@@ -75,7 +75,8 @@ json_t *podspec_container_by_name(const json_t *list, const char *name)
 
 const char *podspec_service_account(const json_t *spec)
 {
-    const char *sa = json_string_value(json_object_get(spec, "serviceAccountName"));
+    const char *sa =
+        json_string_value(json_object_get(spec, "serviceAccountName"));
 
     if (sa == NULL || sa[0] == '\0')
         sa = json_string_value(json_object_get(spec, "serviceAccount"));

@@ -17,8 +17,9 @@ const char *pullpolicy_wanted(const char *image, const char *current,
         want = "Always";
     else
         want = imageref_default_pull_policy(image);
-    if (!unset && (mode == CONFIG_PULL_DEFAULT ||
-                   (mode == CONFIG_PULL_ENFORCE && strcmp(want, "Always") != 0)))
+    if (!unset &&
+        (mode == CONFIG_PULL_DEFAULT ||
+         (mode == CONFIG_PULL_ENFORCE && strcmp(want, "Always") != 0)))
         return NULL;
     if (!unset && strcmp(current, want) == 0)
         return NULL;

@@ -188,9 +188,8 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
         stats->patch_ops = (unsigned)json_array_size(patch);
         text = json_dumps(patch, JSON_COMPACT);
         b64 = text != NULL ? review_base64(text, strlen(text)) : NULL;
-        if (b64 == NULL ||
-            json_object_set_new(response, "patchType",
-                                json_string("JSONPatch")) != 0) {
+        if (b64 == NULL || json_object_set_new(response, "patchType",
+                                               json_string("JSONPatch")) != 0) {
             err_set(err, "out of memory");
             goto out;
         }
@@ -223,8 +222,8 @@ static int review_image_in(const json_t *spec, const char *image)
     return 0;
 }
 
-static const char *const review_list_words[3] = {
-    "init container", "container", "ephemeral container"};
+static const char *const review_list_words[3] = {"init container", "container",
+                                                 "ephemeral container"};
 
 /* Whether a string holds only white space (or nothing). */
 static int review_blank(const char *s)
@@ -268,8 +267,8 @@ static void review_validate_podspec(const struct review_req *r,
                 strcmp(r->kind, "DeploymentConfig") == 0 &&
                 openshift_dc_placeholder(r->object, name))
                 continue;
-            snprintf(where, sizeof(where), "%s \"%.63s\"",
-                     review_list_words[l], name);
+            snprintf(where, sizeof(where), "%s \"%.63s\"", review_list_words[l],
+                     name);
             imagecheck_image(ic, where, image);
         }
     }
@@ -296,14 +295,13 @@ static void review_validate_rules(const struct review_req *r,
 
         if (spec != NULL)
             review_validate_podspec(r, &ic, spec,
-                                    update ? podspec_find(old, pointer)
-                                           : NULL);
+                                    update ? podspec_find(old, pointer) : NULL);
         if (spec != NULL && strcmp(r->kind, "DeploymentConfig") == 0)
             openshift_dc_triggers(&ic, r->object, old);
         return;
     }
-    if (r->subresource[0] != '\0' || (!update && strcmp(r->operation,
-                                                         "CREATE") != 0))
+    if (r->subresource[0] != '\0' ||
+        (!update && strcmp(r->operation, "CREATE") != 0))
         return;
     if (strcmp(r->group, "build.openshift.io") == 0 &&
         strcmp(r->version, "v1") == 0 && strcmp(r->kind, "BuildConfig") == 0) {
@@ -342,10 +340,9 @@ static int review_verdict_out(struct verdict *v, json_t *response,
     return 0;
 }
 
-static int review_validate(const struct review_req *r,
-                           const struct config *cfg, const struct rbac *rb,
-                           json_t *response, struct review_stats *stats,
-                           struct err *err)
+static int review_validate(const struct review_req *r, const struct config *cfg,
+                           const struct rbac *rb, json_t *response,
+                           struct review_stats *stats, struct err *err)
 {
     struct verdict v;
     int rc = -1;
@@ -388,8 +385,7 @@ static size_t review_items_of(const struct review_req *r, const json_t *obj)
  * it unchanged with a warning. Returns 1 when it answered so, 0 when the
  * object is within the limit, -1 on out of memory.
  */
-static int review_too_large(enum review_endpoint ep,
-                            const struct review_req *r,
+static int review_too_large(enum review_endpoint ep, const struct review_req *r,
                             const struct config *cfg, json_t *response,
                             struct review_stats *stats)
 {

@@ -138,8 +138,8 @@ static void test_config_errors_name_the_key(void **state)
 
 static void test_config_null_sections_keep_defaults(void **state)
 {
-    json_t *root = json_loads("{\"pullPolicy\":null,\"exemptNamespaces\":null}",
-                              0, NULL);
+    json_t *root =
+        json_loads("{\"pullPolicy\":null,\"exemptNamespaces\":null}", 0, NULL);
     struct config *cfg = config_from_json(root, NULL);
 
     (void)state;

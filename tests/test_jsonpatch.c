@@ -70,9 +70,8 @@ static void test_jsonpatch_append_builds_operations(void **state)
     json_t *patch = json_array(), *want;
 
     (void)state;
-    assert_int_equal(jsonpatch_append(patch, "add", "/a~1b", json_string("x"),
-                                      NULL),
-                     0);
+    assert_int_equal(
+        jsonpatch_append(patch, "add", "/a~1b", json_string("x"), NULL), 0);
     assert_int_equal(jsonpatch_append(patch, "remove", "/c", NULL, NULL), 0);
     want = json_loads("[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":\"x\"},"
                       "{\"op\":\"remove\",\"path\":\"/c\"}]",

@@ -124,8 +124,8 @@ static void test_openshift_buildconfig(void **state)
          "policy add-role-to-user system:image-puller "
          "system:serviceaccount:project-a:builder --namespace=project-b",
          NULL},
-        {"strategy from another project, builder granted",
-         "build.openshift.io", "BuildConfig", NULL, PULLER_BUILDER,
+        {"strategy from another project, builder granted", "build.openshift.io",
+         "BuildConfig", NULL, PULLER_BUILDER,
          BC(IST("project-b", "ruby:3.1"), "[]"), NULL, 0, NULL, NULL},
         {"spec.serviceAccount replaces builder", "build.openshift.io",
          "BuildConfig", NULL, PULLER_BUILDER,
@@ -159,11 +159,10 @@ static void test_openshift_buildconfig(void **state)
          NULL, 1, NULL, NULL},
         {"DockerImage elsewhere", "build.openshift.io", "BuildConfig", NULL,
          NULL,
-         BC("{\"kind\":\"DockerImage\",\"name\":\"quay.io/org/ruby:3\"}",
-            "[]"),
+         BC("{\"kind\":\"DockerImage\",\"name\":\"quay.io/org/ruby:3\"}", "[]"),
          NULL, 0, NULL, NULL},
-        {"DockerImage that does not parse", "build.openshift.io",
-         "BuildConfig", NULL, NULL,
+        {"DockerImage that does not parse", "build.openshift.io", "BuildConfig",
+         NULL, NULL,
          BC("{\"kind\":\"DockerImage\",\"name\":\"Quay.io/Org/ruby\"}", "[]"),
          NULL, 0, NULL,
          "BuildConfig spec.strategy.sourceStrategy.from: image "
@@ -194,12 +193,11 @@ static void test_openshift_buildconfig(void **state)
          "{\"spec\":{\"strategy\":{\"dockerStrategy\":{\"from\":" IST(
              "project-b", "ruby:3.1") "}}}}",
          BC(IST("project-b", "ruby:3.1"), "[]"), 0, NULL, NULL},
-        {"UPDATE to a new tag", "build.openshift.io", "BuildConfig", NULL,
-         NULL, BC(IST("project-b", "ruby:3.2"), "[]"),
+        {"UPDATE to a new tag", "build.openshift.io", "BuildConfig", NULL, NULL,
+         BC(IST("project-b", "ruby:3.2"), "[]"),
          BC(IST("project-b", "ruby:3.1"), "[]"), 1, NULL, NULL},
-        {"other group is not a BuildConfig", "example.com", "BuildConfig",
-         NULL, NULL, BC(IST("project-b", "ruby:3.1"), "[]"), NULL, 0, NULL,
-         NULL},
+        {"other group is not a BuildConfig", "example.com", "BuildConfig", NULL,
+         NULL, BC(IST("project-b", "ruby:3.1"), "[]"), NULL, 0, NULL, NULL},
     };
 
     (void)state;
@@ -257,12 +255,11 @@ static void test_openshift_imagestream(void **state)
 {
     static const struct os_case cases[] = {
         {"alias inside the stream", "image.openshift.io", "ImageStream", NULL,
-         NULL, IS("[" TAG("prod", IST("", "app:v1")) "]"), NULL, 0, NULL,
-         NULL},
+         NULL, IS("[" TAG("prod", IST("", "app:v1")) "]"), NULL, 0, NULL, NULL},
         {"alias naming only a tag", "image.openshift.io", "ImageStream", NULL,
          NULL,
-         IS("[" TAG("prod", "{\"kind\":\"ImageStreamTag\",\"name\":\"v1\"}")
-                "]"),
+         IS("[" TAG("prod",
+                    "{\"kind\":\"ImageStreamTag\",\"name\":\"v1\"}") "]"),
          NULL, 0, NULL, NULL},
         {"alias to another stream", "image.openshift.io", "ImageStream", NULL,
          NULL, IS("[" TAG("prod", IST("project-a", "other:v1")) "]"), NULL, 1,
@@ -349,8 +346,7 @@ static void test_openshift_pull_secrets(void **state)
          "{\"pullSecrets\":{\"registries\":[\"registry.redhat.io\"],"
          "\"globalRegistries\":[\"registry.redhat.io\"],\"enforcement\":"
          "\"deny\"}}",
-         NULL, POD("", "registry.redhat.io/ubi9/ubi:9.3"), NULL, 0, NULL,
-         NULL},
+         NULL, POD("", "registry.redhat.io/ubi9/ubi:9.3"), NULL, 0, NULL, NULL},
         {"pod's own secret", "", "Pod", SECRETS_CFG("deny"), NULL,
          POD("\"imagePullSecrets\":[{\"name\":\"quay-creds\"}],",
              "quay.io/org/app:v1"),
@@ -370,8 +366,8 @@ static void test_openshift_pull_secrets(void **state)
          POD("\"serviceAccountName\":\"other\",", "quay.io/org/app:v1"), NULL,
          1, NULL, NULL},
         {"pod templates too", "apps", "Deployment", SECRETS_CFG("deny"), NULL,
-         "{\"spec\":{\"template\":" POD("", "quay.io/org/app:v1") "}}", NULL,
-         1, NULL, NULL},
+         "{\"spec\":{\"template\":" POD("", "quay.io/org/app:v1") "}}", NULL, 1,
+         NULL, NULL},
         {"UPDATE keeping the image", "", "Pod", SECRETS_CFG("deny"), NULL,
          POD("", "quay.io/org/app:v1"), POD("", "quay.io/org/app:v1"), 0, NULL,
          NULL},

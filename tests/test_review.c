@@ -24,16 +24,15 @@ static json_t *mk_review(const char *api, const char *group,
                          const char *resource, const char *sub, const char *op,
                          const char *ns, json_t *object, json_t *old)
 {
-    json_t *req = json_pack("{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, "
-                            "s:s, s:s, s:o, s:o}",
-                            "uid", "u-1", "kind", "group", group, "version",
-                            version, "kind", kind, "resource", "group", group,
-                            "version", version, "resource", resource,
-                            "operation", op, "namespace", ns, "object",
-                            object ? object : json_null(), "oldObject",
-                            old ? old : json_null());
-    json_t *rv = json_pack("{s:s, s:o}", "kind", "AdmissionReview", "request",
-                           req);
+    json_t *req = json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, "
+        "s:s, s:s, s:o, s:o}",
+        "uid", "u-1", "kind", "group", group, "version", version, "kind", kind,
+        "resource", "group", group, "version", version, "resource", resource,
+        "operation", op, "namespace", ns, "object",
+        object ? object : json_null(), "oldObject", old ? old : json_null());
+    json_t *rv =
+        json_pack("{s:s, s:o}", "kind", "AdmissionReview", "request", req);
 
     assert_non_null(rv);
     if (sub != NULL)
@@ -104,8 +103,7 @@ static void assert_patch(const json_t *answer, const char *want_text)
             fail_msg("patch: want %s got %s", want_text, got);
         free(got);
         assert_string_equal(
-            json_string_value(json_object_get(resp, "patchType")),
-            "JSONPatch");
+            json_string_value(json_object_get(resp, "patchType")), "JSONPatch");
         json_decref(want);
     }
     assert_true(json_is_true(json_object_get(resp, "allowed")));
@@ -249,16 +247,16 @@ static void test_review_every_kind_and_list(void **state)
 
         /* Applying the patch and reviewing again changes nothing more. */
         {
-            json_t *obj = json_object_get(json_object_get(rv, "request"),
-                                          "object");
+            json_t *obj =
+                json_object_get(json_object_get(rv, "request"), "object");
             struct err err = {{0}};
             json_t *again;
 
             assert_int_equal(
-                jsonpatch_apply(obj,
-                                json_object_get(json_object_get(ans, "response"),
-                                                "patch"),
-                                &err),
+                jsonpatch_apply(
+                    obj,
+                    json_object_get(json_object_get(ans, "response"), "patch"),
+                    &err),
                 0);
             again = answer_of(REVIEW_MUTATE, rv, cfg, NULL);
             assert_patch(again, NULL);
@@ -313,12 +311,12 @@ static void test_review_pull_policy_modes(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *got = pullpolicy_wanted(cases[i].image, cases[i].current,
-                                            cases[i].mode);
+        const char *got =
+            pullpolicy_wanted(cases[i].image, cases[i].current, cases[i].mode);
 
-        if (cases[i].want == NULL ? got != NULL
-                                  : got == NULL ||
-                                        strcmp(got, cases[i].want) != 0)
+        if (cases[i].want == NULL
+                ? got != NULL
+                : got == NULL || strcmp(got, cases[i].want) != 0)
             fail_msg("case %zu (%s, %s): want %s, got %s", i, cases[i].image,
                      cases[i].current ? cases[i].current : "(absent)",
                      cases[i].want ? cases[i].want : "(leave)",
@@ -398,9 +396,8 @@ static void test_review_ephemeral_containers_subresource(void **state)
     json_decref(rv);
 
     /* Kubernetes before 1.23 sent kind EphemeralContainers, list on top. */
-    old_kind = mk_review("admission.k8s.io/v1", "", "v1",
-                         "EphemeralContainers", "pods", "ephemeralcontainers",
-                         "UPDATE", "a",
+    old_kind = mk_review("admission.k8s.io/v1", "", "v1", "EphemeralContainers",
+                         "pods", "ephemeralcontainers", "UPDATE", "a",
                          json_loads("{\"ephemeralContainers\":[{\"name\":"
                                     "\"d\",\"image\":\"busybox:1\"}]}",
                                     0, NULL),
@@ -441,9 +438,9 @@ static void test_review_leaves_others_alone(void **state)
             0, NULL);
         json_t *rv, *ans;
 
-        rv = mk_review("admission.k8s.io/v1", cases[i].group,
-                       cases[i].version, cases[i].kind, cases[i].resource,
-                       cases[i].sub, cases[i].op, "a", spec, NULL);
+        rv = mk_review("admission.k8s.io/v1", cases[i].group, cases[i].version,
+                       cases[i].kind, cases[i].resource, cases[i].sub,
+                       cases[i].op, "a", spec, NULL);
         ans = answer_of(REVIEW_MUTATE, rv, cfg, NULL);
         assert_patch(ans, NULL);
         json_decref(ans);
@@ -482,8 +479,8 @@ static void test_review_exempt_namespaces(void **state)
 static json_t *validate_pod(const struct config *cfg, const struct rbac *rb,
                             const char *spec, const char *old_spec)
 {
-    json_t *rv = mk_review("admission.k8s.io/v1", "", "v1", "Pod", "pods",
-                           NULL, old_spec ? "UPDATE" : "CREATE", "project-a",
+    json_t *rv = mk_review("admission.k8s.io/v1", "", "v1", "Pod", "pods", NULL,
+                           old_spec ? "UPDATE" : "CREATE", "project-a",
                            mk_object("/spec", spec),
                            old_spec ? mk_object("/spec", old_spec) : NULL);
     json_t *ans = answer_of(REVIEW_VALIDATE, rv, cfg, rb);
@@ -499,19 +496,18 @@ static void test_review_cross_project_denied_without_source(void **state)
     const char *msg;
 
     (void)state;
-    ans = validate_pod(cfg, NULL,
-                       "{\"serviceAccountName\":\"builder\",\"containers\":["
-                       "{\"name\":\"app\",\"image\":\"" REG
-                       "/project-b/app:v1\"},"
-                       "{\"name\":\"own\",\"image\":\"" REG
-                       "/project-a/app:v1\"},"
-                       "{\"name\":\"hub\",\"image\":\"nginx:1.25\"}],"
-                       "\"initContainers\":[{\"name\":\"init\",\"image\":"
-                       "\"IMAGE-REGISTRY.openshift-image-registry.svc:5000/"
-                       "project-c/tools@sha256:"
-                       "b5d6fe0712636ceb7430189de28819e195e8966372edfc2d9409d7"
-                       "9402a0dc16\"}]}",
-                       NULL);
+    ans = validate_pod(
+        cfg, NULL,
+        "{\"serviceAccountName\":\"builder\",\"containers\":["
+        "{\"name\":\"app\",\"image\":\"" REG "/project-b/app:v1\"},"
+        "{\"name\":\"own\",\"image\":\"" REG "/project-a/app:v1\"},"
+        "{\"name\":\"hub\",\"image\":\"nginx:1.25\"}],"
+        "\"initContainers\":[{\"name\":\"init\",\"image\":"
+        "\"IMAGE-REGISTRY.openshift-image-registry.svc:5000/"
+        "project-c/tools@sha256:"
+        "b5d6fe0712636ceb7430189de28819e195e8966372edfc2d9409d7"
+        "9402a0dc16\"}]}",
+        NULL);
     resp = json_object_get(ans, "response");
     status = json_object_get(resp, "status");
     assert_true(json_is_false(json_object_get(resp, "allowed")));
@@ -581,7 +577,8 @@ static void test_review_cross_project_granted_by_binding(void **state)
     json_t *binding = json_loads(
         "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":"
         "\"RoleBinding\",\"metadata\":{\"name\":\"pull\",\"namespace\":"
-        "\"project-b\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\","
+        "\"project-b\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s."
+        "io\","
         "\"kind\":\"ClusterRole\",\"name\":\"system:image-puller\"},"
         "\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":\"default\","
         "\"namespace\":\"project-a\"}]}",
@@ -598,10 +595,11 @@ static void test_review_cross_project_granted_by_binding(void **state)
         json_object_get(json_object_get(ans, "response"), "allowed")));
     json_decref(ans);
     /* another service account of the same project is not granted */
-    ans = validate_pod(cfg, rb,
-                       "{\"serviceAccountName\":\"other\",\"containers\":[{"
-                       "\"name\":\"c\",\"image\":\"" REG "/project-b/app:v1\"}]}",
-                       NULL);
+    ans =
+        validate_pod(cfg, rb,
+                     "{\"serviceAccountName\":\"other\",\"containers\":[{"
+                     "\"name\":\"c\",\"image\":\"" REG "/project-b/app:v1\"}]}",
+                     NULL);
     assert_true(json_is_false(
         json_object_get(json_object_get(ans, "response"), "allowed")));
     json_decref(ans);
@@ -772,8 +770,8 @@ static void test_review_too_many_containers(void **state)
     (void)state;
     for (i = 0; i <= REVIEW_ITEMS_MAX; i++) {
         snprintf(name, sizeof(name), "c%zu", i);
-        json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
-                                              "image", "nginx"));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "name", name, "image", "nginx"));
     }
     spec = json_pack("{s:o}", "containers", list);
     obj = json_pack("{s:o}", "spec", spec);
@@ -818,8 +816,8 @@ static void test_review_long_denial_is_cut_not_lost(void **state)
     for (i = 0; i < 400; i++) {
         snprintf(name, sizeof(name), "container-with-a-long-name-%zu", i);
         snprintf(image, sizeof(image), REG "/project-%zu/app:v1", i);
-        json_array_append_new(list, json_pack("{s:s, s:s}", "name", name,
-                                              "image", image));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "name", name, "image", image));
     }
     obj = json_pack("{s:{s:o}}", "spec", "containers", list);
     rv = mk_review("admission.k8s.io/v1", "", "v1", "Pod", "pods", NULL,

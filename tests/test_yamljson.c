@@ -44,10 +44,11 @@ static void test_yamljson_core_schema(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct err err = {{0}};
-        json_t *got = yamljson_parse(cases[i].yaml, strlen(cases[i].yaml), &err);
+        json_t *got =
+            yamljson_parse(cases[i].yaml, strlen(cases[i].yaml), &err);
         json_t *want = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);
-        char *text = got ? json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY)
-                         : NULL;
+        char *text =
+            got ? json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
         if (got == NULL || !json_equal(got, want))
             fail_msg("%s: want %s, got %s (%s)", cases[i].yaml, cases[i].json,
@@ -75,8 +76,7 @@ static void test_yamljson_errors(void **state)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct err err = {{0}};
 
-        assert_null(
-            yamljson_parse(cases[i].text, strlen(cases[i].text), &err));
+        assert_null(yamljson_parse(cases[i].text, strlen(cases[i].text), &err));
         if (strstr(err.msg, cases[i].msg_part) == NULL)
             fail_msg("%s: error %s lacks %s", cases[i].text, err.msg,
                      cases[i].msg_part);

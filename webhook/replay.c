@@ -191,8 +191,8 @@ int replay_case(const char *path, const struct config *cfg,
     }
     if ((v = json_object_get(c, "config")) != NULL) {
         if (json_is_string(v)) {
-            if (replay_load_beside(path, json_string_value(v), &v_file,
-                                   err) != 0)
+            if (replay_load_beside(path, json_string_value(v), &v_file, err) !=
+                0)
                 goto out;
             v = v_file;
         }
@@ -207,8 +207,8 @@ int replay_case(const char *path, const struct config *cfg,
         if (json_is_string(v)) {
             json_decref(v_file);
             v_file = NULL;
-            if (replay_load_beside(path, json_string_value(v), &v_file,
-                                   err) != 0)
+            if (replay_load_beside(path, json_string_value(v), &v_file, err) !=
+                0)
                 goto out;
             v = v_file;
         }

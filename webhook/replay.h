@@ -21,8 +21,9 @@ json_t *replay_normalise(const json_t *answer, struct err *err);
 /*
  * Run the case file at path: {"endpoint", "request", "answer", and optional
  * "config" (replaces cfg) and "bindings" (replaces rb), each the value itself
- * or the name of a YAML or JSON file relative to the case file}. Returns 1 when the answer matches, 0 when it does not (err says
- * where they differ), -1 when the case cannot be run (err says why).
+ * or the name of a YAML or JSON file relative to the case file}. Returns 1 when
+ * the answer matches, 0 when it does not (err says where they differ), -1 when
+ * the case cannot be run (err says why).
  */
 int replay_case(const char *path, const struct config *cfg,
                 const struct rbac *rb, struct err *err);

@@ -163,8 +163,7 @@ static json_t *yamljson_node(struct yamljson_ctx *ctx, yaml_node_t *node,
     return v;
 }
 
-static json_t *yamljson_parse_yaml(const char *buf, size_t len,
-                                   struct err *err)
+static json_t *yamljson_parse_yaml(const char *buf, size_t len, struct err *err)
 {
     yaml_parser_t parser;
     json_t *docs = NULL, *result = NULL;
@@ -182,7 +181,8 @@ static json_t *yamljson_parse_yaml(const char *buf, size_t len,
         json_t *v;
 
         if (!yaml_parser_load(&parser, &doc)) {
-            err_set(err, "line %lu: %s", (unsigned long)parser.problem_mark.line + 1,
+            err_set(err, "line %lu: %s",
+                    (unsigned long)parser.problem_mark.line + 1,
                     parser.problem != NULL ? parser.problem : "bad YAML");
             goto out;
         }

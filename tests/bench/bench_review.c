@@ -50,8 +50,8 @@ static json_t *bench_binding(const char *ns, const char *name, const char *role,
                      "s:[{s:s, s:s, s:s}]}",
                      "apiVersion", "rbac.authorization.k8s.io/v1", "kind",
                      "RoleBinding", "metadata", "name", name, "namespace", ns,
-                     "roleRef", "apiGroup", "rbac.authorization.k8s.io",
-                     "kind", "ClusterRole", "name", role, "subjects", "kind",
+                     "roleRef", "apiGroup", "rbac.authorization.k8s.io", "kind",
+                     "ClusterRole", "name", role, "subjects", "kind",
                      "ServiceAccount", "name", sa, "namespace", sa_ns);
 }
 
@@ -71,14 +71,14 @@ static struct rbac *bench_index(size_t n)
                                                "system:image-puller",
                                                "project-a", "default"));
     json_array_append_new(
-        items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, "
-                         "s:[{s:s, s:s}]}",
-                         "apiVersion", "rbac.authorization.k8s.io/v1", "kind",
-                         "RoleBinding", "metadata", "name",
-                         "shared-resource-viewers", "namespace", "openshift",
-                         "roleRef", "kind", "Role", "name",
-                         "shared-resource-viewer", "subjects", "kind", "Group",
-                         "name", "system:authenticated"));
+        items,
+        json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, "
+                  "s:[{s:s, s:s}]}",
+                  "apiVersion", "rbac.authorization.k8s.io/v1", "kind",
+                  "RoleBinding", "metadata", "name", "shared-resource-viewers",
+                  "namespace", "openshift", "roleRef", "kind", "Role", "name",
+                  "shared-resource-viewer", "subjects", "kind", "Group", "name",
+                  "system:authenticated"));
     for (i = 2; i < n; i++) {
         char ns[32], name[32], sa_ns[32], sa[32];
 
@@ -86,11 +86,10 @@ static struct rbac *bench_index(size_t n)
         snprintf(name, sizeof(name), "pull-%zu", i);
         snprintf(sa_ns, sizeof(sa_ns), "team-%zu", (i * 7919) % (n / 10 + 1));
         snprintf(sa, sizeof(sa), "sa-%zu", i % 10);
-        json_array_append_new(items,
-                              bench_binding(ns, name,
-                                            i % 3 ? "system:image-puller"
-                                                  : "edit",
-                                            sa_ns, sa));
+        json_array_append_new(
+            items,
+            bench_binding(ns, name, i % 3 ? "system:image-puller" : "edit",
+                          sa_ns, sa));
     }
     list = json_pack("{s:s, s:s, s:o}", "apiVersion", "v1", "kind", "List",
                      "items", items);
@@ -150,8 +149,8 @@ int main(int argc, char **argv)
     for (p = 0; p < 3; p++) {
         struct err err = {{0}};
 
-        bodies[p] = yamljson_read_file(bench_payloads[p], 1 << 20, &lens[p],
-                                       &err);
+        bodies[p] =
+            yamljson_read_file(bench_payloads[p], 1 << 20, &lens[p], &err);
         if (bodies[p] == NULL) {
             fprintf(stderr, "bench_review: %s (run from the repo root)\n",
                     err.msg);
