@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "imagecheck.h"
 #include "openshift.h"
 #include "podspec.h"
@@ -114,40 +115,14 @@ static const char *review_pointer(const struct review_req *r)
     return podspec_pointer(r->group, r->version, r->kind);
 }
 
-static const char *const review_b64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Returns a new string with s base64-encoded, NULL on out of memory. */
+/* Returns a new JSON string holding s base64-encoded, NULL on ENOMEM. */
 static json_t *review_base64(const char *s, size_t n)
 {
-    size_t out_len = (n + 2) / 3 * 4, i, j = 0;
-    char *out = malloc(out_len + 1);
-    json_t *str;
+    size_t len;
+    char *b64 = base64_encode(s, n, &len);
+    json_t *str = b64 != NULL ? json_stringn_nocheck(b64, len) : NULL;
 
-    if (out == NULL)
-        return NULL;
-    for (i = 0; i + 2 < n; i += 3) {
-        unsigned v = (unsigned)(unsigned char)s[i] << 16 |
-                     (unsigned)(unsigned char)s[i + 1] << 8 |
-                     (unsigned char)s[i + 2];
-
-        out[j++] = review_b64[v >> 18 & 63];
-        out[j++] = review_b64[v >> 12 & 63];
-        out[j++] = review_b64[v >> 6 & 63];
-        out[j++] = review_b64[v & 63];
-    }
-    if (i < n) {
-        unsigned v = (unsigned)(unsigned char)s[i] << 16;
-
-        if (i + 1 < n)
-            v |= (unsigned)(unsigned char)s[i + 1] << 8;
-        out[j++] = review_b64[v >> 18 & 63];
-        out[j++] = review_b64[v >> 12 & 63];
-        out[j++] = i + 1 < n ? review_b64[v >> 6 & 63] : '=';
-        out[j++] = '=';
-    }
-    str = json_stringn_nocheck(out, j);
-    free(out);
+    free(b64);
     return str;
 }
 

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "base64.h"
 #include "yamljson.h"
 
 #define KUBECONFIG_FILE_MAX  (16u << 20)
@@ -23,65 +24,6 @@ static char *kubeconfig_join(const char *a, const char *b)
     memcpy(s, a, la);
     memcpy(s + la, b, lb + 1);
     return s;
-}
-
-static int kubeconfig_b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/*
- * Decode standard base64 (padding optional, whitespace skipped: YAML may
- * fold a long value) into a new NUL-terminated buffer. NULL on bad input.
- */
-static char *kubeconfig_b64decode(const char *in, size_t *len)
-{
-    size_t n = strlen(in), o = 0, i;
-    unsigned acc = 0;
-    int bits = 0, pad = 0;
-    char *out = malloc(n / 4 * 3 + 4);
-
-    if (out == NULL)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        int v;
-
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
-        if (c == '=') {
-            pad++;
-            continue;
-        }
-        v = kubeconfig_b64val(c);
-        if (v < 0 || pad > 0)
-            goto bad;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    /* Leftover bits must be zero padding of a 2 or 3 character tail. */
-    if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0 || pad > 2 || o == 0)
-        goto bad;
-    out[o] = '\0';
-    *len = o;
-    return out;
-bad:
-    free(out);
-    return NULL;
 }
 
 void kubeconfig_free(struct kubeconfig *kc)
@@ -269,7 +211,11 @@ static int kubeconfig_pair(const json_t *obj, const char *field,
         if (*file == NULL)
             return err_set(err, "out of memory");
     } else if (d != NULL) {
-        *data = kubeconfig_b64decode(d, len);
+        *data = base64_decode(d, len);
+        if (*data != NULL && *len == 0) {
+            free(*data);
+            *data = NULL;
+        }
         if (*data == NULL)
             return err_set(err, "%s: %s is not base64", path, dfield);
     }

@@ -5,63 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "review.h"
 #include "yamljson.h"
 
 #define REPLAY_CASE_MAX (64u << 20)
-
-static int replay_b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Decode standard base64 (with padding) into a new buffer; NULL if bad. */
-static char *replay_b64_decode(const char *s, size_t *out_len)
-{
-    size_t n = strlen(s), i, j = 0;
-    char *out;
-    unsigned acc = 0;
-    int bits = 0;
-
-    if (n % 4 != 0)
-        return NULL;
-    out = malloc(n / 4 * 3 + 1);
-    if (out == NULL)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        int v = replay_b64_value(s[i]);
-
-        if (s[i] == '=' && i >= n - 2) {
-            if (i == n - 2 && s[n - 1] != '=')
-                goto bad;
-            break;
-        }
-        if (v < 0)
-            goto bad;
-        acc = acc << 6 | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[j++] = (char)(acc >> bits & 0xFF);
-        }
-    }
-    out[j] = '\0';
-    *out_len = j;
-    return out;
-bad:
-    free(out);
-    return NULL;
-}
 
 json_t *replay_normalise(const json_t *answer, struct err *err)
 {
@@ -79,7 +27,7 @@ json_t *replay_normalise(const json_t *answer, struct err *err)
     b64 = json_string_value(json_object_get(resp, "patch"));
     if (b64 == NULL)
         return copy;
-    text = replay_b64_decode(b64, &len);
+    text = base64_decode(b64, &len);
     if (text == NULL) {
         err_set(err, "response.patch is not base64");
         json_decref(copy);
