@@ -22,6 +22,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "yamljson.h"
+
 #define CERTGEN_MAX_FILE  ((off_t)1 << 20)
 #define CERTGEN_MAX_HOSTS 100
 #define CERTGEN_MAX_NAME  253
@@ -201,51 +203,18 @@ static char *certgen_read(const char *dir, const char *name, size_t *len,
                           int *missing, struct err *err)
 {
     char path[PATH_MAX];
-    struct stat st;
-    char *buf = NULL;
-    size_t off = 0;
-    int fd = -1;
+    struct err rerr = {{0}};
+    char *buf;
 
     *missing = 0;
     if (certgen_path(path, sizeof(path), dir, name, err) != 0)
         return NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            *missing = 1;
-        else
-            err_set(err, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > CERTGEN_MAX_FILE) {
-        err_set(err, "%s: not a regular file of at most 1 MiB", path);
-        goto fail;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        err_set(err, "%s: out of memory", path);
-        goto fail;
-    }
-    while (off < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err_set(err, "cannot read %s: %s", path,
-                    n < 0 ? strerror(errno) : "file shrank");
-            goto fail;
-        }
-        off += (size_t)n;
-    }
-    close(fd);
-    buf[off] = '\0';
-    *len = off;
+    buf = yamljson_read_file(path, CERTGEN_MAX_FILE, len, &rerr);
+    if (buf == NULL && errno == ENOENT)
+        *missing = 1;
+    else if (buf == NULL)
+        err_set(err, "cannot read %s", rerr.msg);
     return buf;
-fail:
-    close(fd);
-    free(buf);
-    return NULL;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "server.h"
 
 #include "log.h"
+#include "yamljson.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -830,46 +831,17 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 static char *read_pem(const char *what, const char *path, size_t *len,
                       struct err *err)
 {
-    struct stat st;
-    char *buf = NULL;
-    size_t off = 0;
-    int fd;
+    struct err rerr = {{0}};
+    char *buf = yamljson_read_file(path, MAX_PEM_FILE, len, &rerr);
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        err_set(err, "cannot read %s file %s: %s", what, path, strerror(errno));
-        return NULL;
+    if (buf != NULL && *len == 0) {
+        free(buf);
+        buf = NULL;
+        err_set(&rerr, "%s: empty", path);
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        st.st_size > MAX_PEM_FILE) {
-        err_set(err, "%s file %s: not a regular file of 1 byte to 1 MiB", what,
-                path);
-        goto fail;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        err_set(err, "%s file %s: out of memory", what, path);
-        goto fail;
-    }
-    while (off < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err_set(err, "cannot read %s file %s: %s", what, path,
-                    n < 0 ? strerror(errno) : "file shrank");
-            goto fail;
-        }
-        off += (size_t)n;
-    }
-    close(fd);
-    buf[off] = '\0';
-    *len = off;
+    if (buf == NULL)
+        err_set(err, "cannot read %s file %s", what, rerr.msg);
     return buf;
-fail:
-    close(fd);
-    free(buf);
-    return NULL;
 }
 
 /*

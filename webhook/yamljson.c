@@ -3,9 +3,11 @@
 #include "yamljson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -232,19 +234,26 @@ json_t *yamljson_parse(const char *buf, size_t len, struct err *err)
 char *yamljson_read_file(const char *path, size_t max, size_t *len,
                          struct err *err)
 {
-    FILE *f = fopen(path, "rb");
     char *buf = NULL, *nbuf;
     size_t cap = 0, n = 0;
+    int fd, saved;
 
-    if (f == NULL) {
-        err_set(err, "%s: %s", path, strerror(errno));
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        saved = errno;
+        err_set(err, "%s: %s", path, strerror(saved));
+        errno = saved; /* callers tell a missing file from a bad one */
         return NULL;
     }
+    /* Read to the end rather than trust st_size: stdin and pipes work too,
+     * and a file that grows while read is still capped at max. */
     for (;;) {
-        size_t got;
+        ssize_t got;
 
         if (n + 1 >= cap) {
-            cap = cap ? cap * 2 : 65536;
+            cap = cap != 0 ? cap * 2 : 65536;
+            if (cap > max + 2)
+                cap = max + 2;
             nbuf = realloc(buf, cap);
             if (nbuf == NULL) {
                 err_set(err, "%s: out of memory", path);
@@ -252,26 +261,29 @@ char *yamljson_read_file(const char *path, size_t max, size_t *len,
             }
             buf = nbuf;
         }
-        got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (n > max) {
-            err_set(err, "%s: larger than %zu bytes", path, max);
+        got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            err_set(err, "%s: %s", path, strerror(errno));
             goto fail;
         }
         if (got == 0)
             break;
+        n += (size_t)got;
+        if (n > max) {
+            err_set(err, "%s: larger than %zu bytes", path, max);
+            goto fail;
+        }
     }
-    if (ferror(f)) {
-        err_set(err, "%s: read error", path);
-        goto fail;
-    }
-    fclose(f);
+    close(fd);
     buf[n] = '\0';
     *len = n;
     return buf;
 fail:
-    fclose(f);
+    close(fd);
     free(buf);
+    errno = 0;
     return NULL;
 }
 

@@ -18,8 +18,10 @@
 json_t *yamljson_parse(const char *buf, size_t len, struct err *err);
 
 /*
- * Read the whole file path into a new NUL-terminated buffer (caller frees),
- * at most max bytes; *len gets the size. NULL with err naming the file.
+ * Read the whole file path (a pipe or /dev/stdin too) into a new
+ * NUL-terminated buffer (caller frees), at most max bytes; *len gets the
+ * size. NULL with err naming the file; errno is then ENOENT when the file
+ * does not exist, 0 for other failures after it was opened.
  */
 char *yamljson_read_file(const char *path, size_t max, size_t *len,
                          struct err *err);
