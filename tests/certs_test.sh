@@ -9,24 +9,10 @@
 # on any failure.
 set -uo pipefail
 
-bin=${BIN:-}
-[ -n "$bin" ] || { echo "certs_test.sh: set BIN to the image-policy-webhook binary" >&2; exit 2; }
-[ -x "$bin" ] || { echo "certs_test.sh: $bin is not an executable" >&2; exit 2; }
-command -v openssl >/dev/null 2>&1 || { echo "certs_test.sh: openssl needed" >&2; exit 2; }
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/tests/lib.sh"
+lib_init openssl
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-check() { # check ok|FAIL WHAT [DETAIL]
-    if [ "$1" = ok ]; then
-        passed=$((passed + 1))
-        echo "ok   $2"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $2${3:+: $3}"
-    fi
-}
 expect() { # expect WHAT COMMAND...: ok when the command succeeds
     local what=$1
     shift

@@ -12,35 +12,10 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${BIN:-}
 fixtures=${FIXTURES:-$root/tests/fixtures}
-[ -n "$bin" ] || { echo "e2e.sh: set BIN to the image-policy-webhook binary" >&2; exit 2; }
-[ -x "$bin" ] || { echo "e2e.sh: $bin is not an executable" >&2; exit 2; }
-command -v python3 >/dev/null 2>&1 || { echo "e2e.sh: python3 needed" >&2; exit 2; }
+. "$root/tests/lib.sh"
+lib_init python3 curl
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0
-failed=0
-check() { # check OK|FAIL WHAT [DETAIL]
-    if [ "$1" = ok ]; then
-        passed=$((passed + 1))
-        echo "ok   $2"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $2${3:+: $3}"
-    fi
-}
 finish() {
     if [ "$failed" -gt 0 ] && [ -s "$tmp/server.log" ]; then
         echo "--- last lines of the server log:"
@@ -63,14 +38,7 @@ fi
 ${WRAP:-} "$bin" serve --tls-cert "$tmp/certs/tls.crt" --tls-key "$tmp/certs/tls.key" \
     --listen 127.0.0.1:0 2>"$tmp/server.log" &
 pid=$!
-port=
-for _ in $(seq 300); do
-    port=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-        "$tmp/server.log" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
+port=$(listen_port "$tmp/server.log" https "$pid")
 if [ -z "$port" ]; then
     check FAIL "server start" "no 'listening on' line in the log"
     finish

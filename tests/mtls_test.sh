@@ -15,36 +15,9 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${BIN:-}
-[ -n "$bin" ] || { echo "mtls_test.sh: set BIN to the image-policy-webhook binary" >&2; exit 2; }
-[ -x "$bin" ] || { echo "mtls_test.sh: $bin is not an executable" >&2; exit 2; }
-for c in python3 openssl curl; do
-    command -v $c >/dev/null 2>&1 || { echo "mtls_test.sh: $c needed" >&2; exit 2; }
-done
+. "$root/tests/lib.sh"
+lib_init python3 openssl curl
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-passed=0
-failed=0
-check() { # check ok|FAIL WHAT [DETAIL]
-    if [ "$1" = ok ]; then
-        passed=$((passed + 1))
-        echo "ok   $2"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $2${3:+: $3}"
-    fi
-}
 finish() {
     if [ "$failed" -gt 0 ] && [ -s "$tmp/server.log" ]; then
         echo "--- server log:"
@@ -76,15 +49,8 @@ client "$tmp/other" stranger || { check FAIL "client certificate of another CA";
     --client-ca "$tmp/ca/ca.crt" --listen 127.0.0.1:0 \
     --health-listen 127.0.0.1:0 2>"$tmp/server.log" &
 pid=$!
-port=
-hport=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/server.log" | head -n 1)
-    hport=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/server.log" | head -n 1)
-    [ -n "$port" ] && [ -n "$hport" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
+port=$(listen_port "$tmp/server.log" https "$pid")
+hport=$(listen_port "$tmp/server.log" http "$pid")
 if [ -z "$port" ] || [ -z "$hport" ]; then
     check FAIL "server start" "no 'listening on' lines"
     finish
@@ -176,6 +142,7 @@ pid=
 "$bin" serve --tls-cert "$tmp/ca/tls.crt" --tls-key "$tmp/ca/tls.key" \
     --client-ca "$tmp/ca/tls.key" --listen 127.0.0.1:0 >"$tmp/bad.out" 2>"$tmp/bad.err" &
 bpid=$!
+track "$bpid"
 for _ in $(seq 50); do
     kill -0 "$bpid" 2>/dev/null || break
     sleep 0.1

@@ -17,39 +17,10 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${BIN:-}
-[ -n "$bin" ] || { echo "reload_test.sh: set BIN to the image-policy-webhook binary" >&2; exit 2; }
-[ -x "$bin" ] || { echo "reload_test.sh: $bin is not an executable" >&2; exit 2; }
-for c in python3 openssl curl; do
-    command -v $c >/dev/null 2>&1 || { echo "reload_test.sh: $c needed" >&2; exit 2; }
-done
-
-tmp=$(mktemp -d)
-pid=
+. "$root/tests/lib.sh"
+lib_init python3 openssl curl
 load_pid=
-cleanup() {
-    for p in $load_pid $pid; do
-        if kill -0 "$p" 2>/dev/null; then
-            kill -KILL "$p" 2>/dev/null
-            wait "$p" 2>/dev/null
-        fi
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-passed=0
-failed=0
-check() { # check ok|FAIL WHAT [DETAIL]
-    if [ "$1" = ok ]; then
-        passed=$((passed + 1))
-        echo "ok   $2"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $2${3:+: $3}"
-    fi
-}
 finish() {
     if [ "$failed" -gt 0 ]; then
         echo "--- server log:"
@@ -111,14 +82,7 @@ ln -s ..data/tls.key "$secret/tls.key"
 "$bin" serve --tls-cert "$secret/tls.crt" --tls-key "$secret/tls.key" \
     --listen 127.0.0.1:0 2>"$tmp/server.log" &
 pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on https:\/\/127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-        "$tmp/server.log" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
+port=$(listen_port "$tmp/server.log" https "$pid")
 [ -n "$port" ] || { check FAIL "server start" "no 'listening on' line"; finish; }
 if wait_for 10 curl -sf --max-time 2 --cacert "$tmp/ca/ca.crt" "https://127.0.0.1:$port/readyz"; then
     check ok "serving from a Secret-like directory (..data symlinks)"
@@ -132,6 +96,7 @@ fi
 python3 "$root/tests/tls_client.py" load --port "$port" --ca "$tmp/ca/ca.crt" \
     --stop "$tmp/stop" --seconds 90 >"$tmp/load.log" 2>&1 &
 load_pid=$!
+track "$load_pid"
 fp_a=$(fp_of "$tmp/a.crt")
 wait_for 10 grep -q "^ok new-conn $fp_a" "$tmp/load.log" ||
     check FAIL "requests flow before the swap"
