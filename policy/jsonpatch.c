@@ -67,27 +67,29 @@ void jsonpatch_ptr_truncate(struct jsonpatch_ptr *p, size_t len)
 int jsonpatch_append(json_t *patch, const char *op, const char *path,
                      json_t *value, struct err *err)
 {
-    json_t *o = NULL;
+    json_t *o = json_object();
     int rc = -1;
 
-    o = json_pack("{s:s, s:s}", "op", op, "path", path);
-    if (o == NULL) {
-        err_set(err, "out of memory");
+    /* Built member by member: json_pack parses its format on every call,
+     * and a patch holds an operation per container. */
+    if (o == NULL ||
+        json_object_set_new_nocheck(o, "op", json_string(op)) != 0 ||
+        json_object_set_new_nocheck(o, "path", json_string(path)) != 0) {
+        err_set(err, "out of memory or a path that is not UTF-8");
         goto out;
     }
-    if (value != NULL && json_object_set_new(o, "value", value) != 0) {
-        value = NULL; /* stolen even on failure */
-        err_set(err, "out of memory");
-        goto out;
+    if (value != NULL) {
+        rc = json_object_set_new_nocheck(o, "value", value);
+        value = NULL; /* stolen, also on failure */
+        if (rc != 0) {
+            err_set(err, "out of memory");
+            goto out;
+        }
     }
-    value = NULL;
-    if (json_array_append_new(patch, o) != 0) {
-        o = NULL;
-        err_set(err, "out of memory");
-        goto out;
-    }
+    rc = json_array_append_new(patch, o);
     o = NULL;
-    rc = 0;
+    if (rc != 0)
+        err_set(err, "out of memory");
 out:
     json_decref(value);
     json_decref(o);

@@ -8,6 +8,7 @@
 
 #include "base64.h"
 #include "imagecheck.h"
+#include "jsonout.h"
 #include "openshift.h"
 #include "podspec.h"
 #include "pullpolicy.h"
@@ -134,6 +135,7 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
     const char *pointer = review_pointer(r);
     const json_t *spec, *old_spec = NULL;
     json_t *patch = NULL, *b64 = NULL;
+    size_t text_len;
     char *text = NULL;
     int rc = -1;
 
@@ -161,8 +163,8 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
         goto out;
     if (json_array_size(patch) > 0) {
         stats->patch_ops = (unsigned)json_array_size(patch);
-        text = json_dumps(patch, JSON_COMPACT);
-        b64 = text != NULL ? review_base64(text, strlen(text)) : NULL;
+        text = jsonout_dumps(patch, &text_len);
+        b64 = text != NULL ? review_base64(text, text_len) : NULL;
         if (b64 == NULL || json_object_set_new(response, "patchType",
                                                json_string("JSONPatch")) != 0) {
             err_set(err, "out of memory");

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "jsonout.h"
+
 static enum log_level log_level = LOG_INFO;
 
 void log_set_level(enum log_level level)
@@ -29,6 +31,7 @@ void log_fields(enum log_level level, const char *msg, json_t *fields)
     struct tm tm;
     json_t *line;
     char *text;
+    size_t len;
 
     if (level < log_level) {
         json_decref(fields);
@@ -45,10 +48,11 @@ void log_fields(enum log_level level, const char *msg, json_t *fields)
                          "msg", "(message not valid UTF-8)");
     if (line != NULL && fields != NULL)
         json_object_update_missing(line, fields);
-    text = line != NULL ? json_dumps(line, JSON_COMPACT) : NULL;
+    text = line != NULL ? jsonout_dumps(line, &len) : NULL;
     if (text != NULL) {
-        /* one fputs of a whole line: stdio locks the stream for it */
-        fprintf(stderr, "%s\n", text);
+        /* the whole line in one write: lines of threads never mix */
+        text[len] = '\n';
+        fwrite(text, 1, len + 1, stderr);
         free(text);
     }
     json_decref(line);

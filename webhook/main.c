@@ -15,6 +15,7 @@
 #include "certgen.h"
 #include "kube.h"
 #include "kubeconfig.h"
+#include "jsonout.h"
 #include "log.h"
 #include "metrics.h"
 #include "record.h"
@@ -165,7 +166,7 @@ static int main_review(int argc, char **argv)
     struct state *st;
     const char *path;
     char *buf = NULL, *text = NULL;
-    size_t len;
+    size_t len, text_len;
     json_t *req = NULL, *answer = NULL;
     int ep, rc = 2;
 
@@ -187,7 +188,7 @@ static int main_review(int argc, char **argv)
         answer =
             review_answer((enum review_endpoint)ep, req, st->cfg, st->rb, &err);
     if (answer != NULL)
-        text = json_dumps(answer, JSON_COMPACT);
+        text = jsonout_dumps(answer, &text_len);
     if (text == NULL) {
         fprintf(stderr, "image-policy-webhook: %s: %s\n", path,
                 err.msg[0] ? err.msg : "out of memory");
@@ -412,6 +413,7 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
     struct review_stats stats;
     json_t *req, *answer = NULL;
     long long start = main_now_us();
+    size_t text_len;
     char *text;
 
     (void)arg;
@@ -433,7 +435,7 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
         enum metrics_decision d = metrics_decision_of(answer, &stats);
 
         *status = 200;
-        text = json_dumps(answer, JSON_COMPACT);
+        text = jsonout_dumps(answer, &text_len);
         metrics_review(ep, json_string_value(json_object_get(kind, "kind")),
                        json_string_value(json_object_get(
                            json_object_get(req, "request"), "operation")),

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "review.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,10 +52,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ans == NULL && err.msg[0] == '\0')
             abort();
         if (ans != NULL) {
-            char *text = json_dumps(ans, JSON_COMPACT);
+            size_t len;
+            char *text = jsonout_dumps(ans, &len);
+            json_t *back = text != NULL ? json_loadb(text, len, 0, NULL)
+                                        : NULL;
 
-            if (text == NULL)
-                abort(); /* every answer serialises */
+            /* every answer serialises, and reads back as itself */
+            if (back == NULL || !json_equal(back, ans))
+                abort();
+            json_decref(back);
             free(text);
         }
         json_decref(ans);

@@ -1,0 +1,181 @@
+/* jsonout.c - compact JSON text of a jansson value, written fast. */
+#include "jsonout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSONOUT_DEPTH_MAX 64
+
+struct jsonout {
+    char *s;
+    size_t len, cap;
+    int failed;
+};
+
+static void jsonout_put(struct jsonout *o, const char *p, size_t n)
+{
+    if (o->failed)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap != 0 ? o->cap : 1024;
+        char *s;
+
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        s = realloc(o->s, cap);
+        if (s == NULL) {
+            o->failed = 1;
+            return;
+        }
+        o->s = s;
+        o->cap = cap;
+    }
+    memcpy(o->s + o->len, p, n);
+    o->len += n;
+}
+
+/* Whether byte c must be escaped in a JSON string. */
+static int jsonout_special(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+static void jsonout_string(struct jsonout *o, const char *s, size_t n)
+{
+    size_t i = 0, run;
+
+    jsonout_put(o, "\"", 1);
+    while (i < n) {
+        for (run = i; run < n && !jsonout_special((unsigned char)s[run]); run++)
+            ;
+        jsonout_put(o, s + i, run - i);
+        if (run == n)
+            break;
+        {
+            unsigned char c = (unsigned char)s[run];
+            char esc[8];
+
+            switch (c) {
+            case '"':
+                jsonout_put(o, "\\\"", 2);
+                break;
+            case '\\':
+                jsonout_put(o, "\\\\", 2);
+                break;
+            case '\n':
+                jsonout_put(o, "\\n", 2);
+                break;
+            case '\r':
+                jsonout_put(o, "\\r", 2);
+                break;
+            case '\t':
+                jsonout_put(o, "\\t", 2);
+                break;
+            case '\b':
+                jsonout_put(o, "\\b", 2);
+                break;
+            case '\f':
+                jsonout_put(o, "\\f", 2);
+                break;
+            default:
+                snprintf(esc, sizeof(esc), "\\u%04X", c);
+                jsonout_put(o, esc, 6);
+            }
+        }
+        i = run + 1;
+    }
+    jsonout_put(o, "\"", 1);
+}
+
+static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
+{
+    char num[64];
+    int n;
+
+    if (depth > JSONOUT_DEPTH_MAX) {
+        o->failed = 1;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *item;
+        int first = 1;
+
+        jsonout_put(o, "{", 1);
+        json_object_foreach((json_t *)v, key, item)
+        {
+            if (!first)
+                jsonout_put(o, ",", 1);
+            first = 0;
+            jsonout_string(o, key, strlen(key));
+            jsonout_put(o, ":", 1);
+            jsonout_value(o, item, depth + 1);
+        }
+        jsonout_put(o, "}", 1);
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *item;
+
+        jsonout_put(o, "[", 1);
+        json_array_foreach(v, i, item)
+        {
+            if (i > 0)
+                jsonout_put(o, ",", 1);
+            jsonout_value(o, item, depth + 1);
+        }
+        jsonout_put(o, "]", 1);
+        break;
+    }
+    case JSON_STRING:
+        jsonout_string(o, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(v));
+        jsonout_put(o, num, (size_t)n);
+        break;
+    case JSON_REAL: {
+        /* jansson's own form: shortest round trip, always a real */
+        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+
+        if (text == NULL) {
+            o->failed = 1;
+            return;
+        }
+        jsonout_put(o, text, strlen(text));
+        free(text);
+        break;
+    }
+    case JSON_TRUE:
+        jsonout_put(o, "true", 4);
+        break;
+    case JSON_FALSE:
+        jsonout_put(o, "false", 5);
+        break;
+    case JSON_NULL:
+        jsonout_put(o, "null", 4);
+        break;
+    }
+}
+
+char *jsonout_dumps(const json_t *v, size_t *len)
+{
+    struct jsonout o = {NULL, 0, 0, 0};
+
+    if (v == NULL)
+        return NULL;
+    jsonout_value(&o, v, 0);
+    if (!o.failed)
+        jsonout_put(&o, "", 0);
+    if (o.failed) {
+        free(o.s);
+        return NULL;
+    }
+    o.s[o.len] = '\0';
+    *len = o.len;
+    return o.s;
+}
