@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonout.h"
 #include "review.h"
 #include "yamljson.h"
 
@@ -117,7 +118,8 @@ static double bench_run(const char *body, size_t len, enum review_endpoint ep,
             struct err err = {{0}};
             json_t *req = review_parse(body, len, &err);
             json_t *ans = review_answer(ep, req, cfg, rb, &err);
-            char *text = json_dumps(ans, JSON_COMPACT);
+            size_t text_len;
+            char *text = jsonout_dumps(ans, &text_len);
 
             if (text == NULL) {
                 fprintf(stderr, "bench_review: %s\n", err.msg);
