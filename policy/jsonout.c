@@ -7,12 +7,6 @@
 
 #define JSONOUT_DEPTH_MAX 64
 
-struct jsonout {
-    char *s;
-    size_t len, cap;
-    int failed;
-};
-
 static void jsonout_put(struct jsonout *o, const char *p, size_t n)
 {
     if (o->failed)
@@ -33,6 +27,18 @@ static void jsonout_put(struct jsonout *o, const char *p, size_t n)
     }
     memcpy(o->s + o->len, p, n);
     o->len += n;
+    o->s[o->len] = '\0';
+}
+
+void jsonout_raw(struct jsonout *o, const char *p, size_t n)
+{
+    jsonout_put(o, p, n);
+}
+
+void jsonout_free(struct jsonout *o)
+{
+    free(o->s);
+    memset(o, 0, sizeof(*o));
 }
 
 /* Whether byte c must be escaped in a JSON string. */
@@ -41,7 +47,7 @@ static int jsonout_special(unsigned char c)
     return c < 0x20 || c == '"' || c == '\\';
 }
 
-static void jsonout_string(struct jsonout *o, const char *s, size_t n)
+void jsonout_str(struct jsonout *o, const char *s, size_t n)
 {
     size_t i = 0, run;
 
@@ -109,7 +115,7 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
             if (!first)
                 jsonout_put(o, ",", 1);
             first = 0;
-            jsonout_string(o, key, strlen(key));
+            jsonout_str(o, key, strlen(key));
             jsonout_put(o, ":", 1);
             jsonout_value(o, item, depth + 1);
         }
@@ -131,7 +137,7 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
         break;
     }
     case JSON_STRING:
-        jsonout_string(o, json_string_value(v), json_string_length(v));
+        jsonout_str(o, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,

@@ -17,4 +17,19 @@
  */
 char *jsonout_dumps(const json_t *v, size_t *len);
 
+/* A JSON text being written; start zeroed, release with jsonout_free. */
+struct jsonout {
+    char *s; /* NUL-terminated once anything was written */
+    size_t len, cap;
+    int failed; /* out of memory: the text is incomplete */
+};
+
+/* Append n bytes of ready JSON text. */
+void jsonout_raw(struct jsonout *o, const char *p, size_t n);
+
+/* Append the n bytes at s as a quoted, escaped JSON string (s is UTF-8). */
+void jsonout_str(struct jsonout *o, const char *s, size_t n);
+
+void jsonout_free(struct jsonout *o);
+
 #endif

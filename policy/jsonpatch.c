@@ -64,36 +64,39 @@ void jsonpatch_ptr_truncate(struct jsonpatch_ptr *p, size_t len)
     }
 }
 
-int jsonpatch_append(json_t *patch, const char *op, const char *path,
-                     json_t *value, struct err *err)
+int jsonpatch_add(struct jsonpatch *p, const char *op, const char *path,
+                  const char *value, struct err *err)
 {
-    json_t *o = json_object();
-    int rc = -1;
+    struct jsonout *o = &p->out;
 
-    /* Built member by member: json_pack parses its format on every call,
-     * and a patch holds an operation per container. */
-    if (o == NULL ||
-        json_object_set_new_nocheck(o, "op", json_string(op)) != 0 ||
-        json_object_set_new_nocheck(o, "path", json_string(path)) != 0) {
-        err_set(err, "out of memory or a path that is not UTF-8");
-        goto out;
-    }
+    jsonout_raw(o, p->ops == 0 ? "[{\"op\":" : ",{\"op\":", 7);
+    jsonout_str(o, op, strlen(op));
+    jsonout_raw(o, ",\"path\":", 8);
+    jsonout_str(o, path, strlen(path));
     if (value != NULL) {
-        rc = json_object_set_new_nocheck(o, "value", value);
-        value = NULL; /* stolen, also on failure */
-        if (rc != 0) {
-            err_set(err, "out of memory");
-            goto out;
-        }
+        jsonout_raw(o, ",\"value\":", 9);
+        jsonout_str(o, value, strlen(value));
     }
-    rc = json_array_append_new(patch, o);
-    o = NULL;
-    if (rc != 0)
-        err_set(err, "out of memory");
-out:
-    json_decref(value);
-    json_decref(o);
-    return rc;
+    jsonout_raw(o, "}", 1);
+    if (o->failed)
+        return err_set(err, "out of memory");
+    p->ops++;
+    return 0;
+}
+
+const char *jsonpatch_text(struct jsonpatch *p, size_t *len)
+{
+    jsonout_raw(&p->out, p->ops == 0 ? "[]" : "]", p->ops == 0 ? 2 : 1);
+    if (p->out.failed)
+        return NULL;
+    *len = p->out.len;
+    return p->out.s;
+}
+
+void jsonpatch_free(struct jsonpatch *p)
+{
+    jsonout_free(&p->out);
+    p->ops = 0;
 }
 
 /* Decode one pointer segment [s, s+n) into out; -1 on a bad escape. */

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "jsonout.h"
 
 /* A JSON Pointer under construction; a fixed buffer, no allocation. */
 struct jsonpatch_ptr {
@@ -29,12 +30,31 @@ int jsonpatch_ptr_push_index(struct jsonpatch_ptr *p, size_t i,
 void jsonpatch_ptr_truncate(struct jsonpatch_ptr *p, size_t len);
 
 /*
- * Append the operation {"op": op, "path": path, "value": value} to the
- * array patch. value is stolen (also on error); op is "add", "replace",
- * "remove" ... ("remove" takes a NULL value).
+ * A JSON Patch written as text as it is built: an operation per container
+ * costs a few appends, not a jansson object and three strings. Start
+ * zeroed; release with jsonpatch_free.
  */
-int jsonpatch_append(json_t *patch, const char *op, const char *path,
-                     json_t *value, struct err *err);
+struct jsonpatch {
+    struct jsonout out; /* "[" and the operations so far */
+    size_t ops;         /* how many */
+};
+
+/*
+ * Append {"op": op, "path": path, "value": value} (a string value; NULL
+ * for "remove", which takes none). op and path are UTF-8. -1 with err set
+ * on out of memory.
+ */
+int jsonpatch_add(struct jsonpatch *p, const char *op, const char *path,
+                  const char *value, struct err *err);
+
+/*
+ * The patch text "[...]" (borrowed from p until jsonpatch_free; "[]" when
+ * empty) and its length. Call once, after the last jsonpatch_add. NULL on
+ * out of memory.
+ */
+const char *jsonpatch_text(struct jsonpatch *p, size_t *len);
+
+void jsonpatch_free(struct jsonpatch *p);
 
 /*
  * Apply patch (borrowed) to doc (modified in place) for the operations

@@ -43,7 +43,7 @@ static int pullpolicy_changed(const json_t *c, const json_t *old_list)
 
 int pullpolicy_patch(const json_t *spec, const json_t *old_spec,
                      const char *base, enum config_pull_mode mode,
-                     json_t *patch, struct err *err)
+                     struct jsonpatch *patch, struct err *err)
 {
     struct jsonpatch_ptr ptr;
     size_t l;
@@ -78,8 +78,8 @@ int pullpolicy_patch(const json_t *spec, const json_t *old_spec,
                 continue;
             if (jsonpatch_ptr_push_index(&ptr, i, err) != 0 ||
                 jsonpatch_ptr_push(&ptr, "imagePullPolicy", err) != 0 ||
-                jsonpatch_append(patch, cur == NULL ? "add" : "replace",
-                                 ptr.buf, json_string(want), err) != 0)
+                jsonpatch_add(patch, cur == NULL ? "add" : "replace", ptr.buf,
+                              want, err) != 0)
                 return -1;
             jsonpatch_ptr_truncate(&ptr, item_len);
         }

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "jsonpatch.h"
 
 /*
  * The imagePullPolicy a container with image and current policy (NULL when
@@ -16,7 +17,7 @@ const char *pullpolicy_wanted(const char *image, const char *current,
                               enum config_pull_mode mode);
 
 /*
- * Append to patch (a JSON array) the operations that set imagePullPolicy in
+ * Append to patch the operations that set imagePullPolicy in
  * every container list of spec (borrowed), the pod spec found at JSON Pointer
  * base. On UPDATE old_spec is the old object's pod spec and only containers
  * that are new, or whose image changed, are touched (matched by name within
@@ -24,6 +25,6 @@ const char *pullpolicy_wanted(const char *image, const char *current,
  */
 int pullpolicy_patch(const json_t *spec, const json_t *old_spec,
                      const char *base, enum config_pull_mode mode,
-                     json_t *patch, struct err *err);
+                     struct jsonpatch *patch, struct err *err);
 
 #endif

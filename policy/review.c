@@ -134,9 +134,10 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
 {
     const char *pointer = review_pointer(r);
     const json_t *spec, *old_spec = NULL;
-    json_t *patch = NULL, *b64 = NULL;
+    struct jsonpatch patch;
+    json_t *b64 = NULL;
+    const char *text;
     size_t text_len;
-    char *text = NULL;
     int rc = -1;
 
     if (pointer == NULL || config_namespace_exempt(cfg, r->ns))
@@ -153,17 +154,13 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
         if (old_spec == NULL)
             old_spec = json_null(); /* no old containers: all are new */
     }
-    patch = json_array();
-    if (patch == NULL) {
-        err_set(err, "out of memory");
+    memset(&patch, 0, sizeof(patch));
+    if (pullpolicy_patch(spec, old_spec, pointer, cfg->pull_mode, &patch,
+                         err) != 0)
         goto out;
-    }
-    if (pullpolicy_patch(spec, old_spec, pointer, cfg->pull_mode, patch, err) !=
-        0)
-        goto out;
-    if (json_array_size(patch) > 0) {
-        stats->patch_ops = (unsigned)json_array_size(patch);
-        text = jsonout_dumps(patch, &text_len);
+    if (patch.ops > 0) {
+        stats->patch_ops = (unsigned)patch.ops;
+        text = jsonpatch_text(&patch, &text_len);
         b64 = text != NULL ? review_base64(text, text_len) : NULL;
         if (b64 == NULL || json_object_set_new(response, "patchType",
                                                json_string("JSONPatch")) != 0) {
@@ -176,8 +173,7 @@ static int review_mutate(const struct review_req *r, const struct config *cfg,
     rc = 0;
 out:
     json_decref(b64);
-    free(text);
-    json_decref(patch);
+    jsonpatch_free(&patch);
     return rc;
 }
 

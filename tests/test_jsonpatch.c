@@ -65,20 +65,41 @@ static void test_jsonpatch_pointer_too_long(void **state)
     assert_int_equal(jsonpatch_ptr_set(&p, "no-slash", NULL), -1);
 }
 
-static void test_jsonpatch_append_builds_operations(void **state)
+static void test_jsonpatch_add_builds_operations(void **state)
 {
-    json_t *patch = json_array(), *want;
+    struct jsonpatch p;
+    json_t *got, *want;
+    const char *text;
+    size_t len;
 
     (void)state;
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(jsonpatch_add(&p, "add", "/a~1b", "x\"y", NULL), 0);
+    assert_int_equal(jsonpatch_add(&p, "remove", "/c", NULL, NULL), 0);
     assert_int_equal(
-        jsonpatch_append(patch, "add", "/a~1b", json_string("x"), NULL), 0);
-    assert_int_equal(jsonpatch_append(patch, "remove", "/c", NULL, NULL), 0);
-    want = json_loads("[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":\"x\"},"
-                      "{\"op\":\"remove\",\"path\":\"/c\"}]",
-                      0, NULL);
-    assert_true(json_equal(patch, want));
+        jsonpatch_add(&p, "replace", "/d/0/\xc3\xa9", "Always", NULL), 0);
+    assert_int_equal(p.ops, 3);
+    text = jsonpatch_text(&p, &len);
+    assert_non_null(text);
+    assert_int_equal(len, strlen(text));
+    got = json_loadb(text, len, 0, NULL);
+    want =
+        json_loads("[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":\"x\\\"y\"},"
+                   "{\"op\":\"remove\",\"path\":\"/c\"},"
+                   "{\"op\":\"replace\",\"path\":\"/d/0/\\u00e9\","
+                   "\"value\":\"Always\"}]",
+                   0, NULL);
+    assert_non_null(got);
+    assert_true(json_equal(got, want));
+    json_decref(got);
     json_decref(want);
-    json_decref(patch);
+    jsonpatch_free(&p);
+
+    /* an empty patch is an empty array */
+    memset(&p, 0, sizeof(p));
+    text = jsonpatch_text(&p, &len);
+    assert_string_equal(text, "[]");
+    jsonpatch_free(&p);
 }
 
 static void test_jsonpatch_apply_rfc6902(void **state)
@@ -139,7 +160,7 @@ int main(void)
         cmocka_unit_test(test_jsonpatch_pointer_escapes),
         cmocka_unit_test(test_jsonpatch_pointer_index_and_truncate),
         cmocka_unit_test(test_jsonpatch_pointer_too_long),
-        cmocka_unit_test(test_jsonpatch_append_builds_operations),
+        cmocka_unit_test(test_jsonpatch_add_builds_operations),
         cmocka_unit_test(test_jsonpatch_apply_rfc6902),
     };
 

@@ -27,15 +27,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A segment pushed, then used as a key in a patch, lands on that key. */
     if (jsonpatch_ptr_set(&p, "", NULL) == 0 &&
         jsonpatch_ptr_push(&p, seg, NULL) == 0) {
-        json_t *obj = json_object(), *ops = json_array();
+        struct jsonpatch jp;
+        json_t *obj = json_object(), *ops = NULL, *utf8 = NULL;
+        const char *text;
+        size_t len;
 
+        memset(&jp, 0, sizeof(jp));
+        if (jsonpatch_add(&jp, "add", p.buf, "v", NULL) == 0 &&
+            (text = jsonpatch_text(&jp, &len)) != NULL)
+            ops = json_loadb(text, len, 0, NULL);
+        /* the text is JSON whenever the segment is UTF-8 */
+        if (ops == NULL && (utf8 = json_string(seg)) != NULL)
+            abort();
+        json_decref(utf8);
         if (obj != NULL && ops != NULL &&
-            jsonpatch_append(ops, "add", p.buf, json_integer(1), NULL) == 0 &&
             jsonpatch_apply(obj, ops, NULL) == 0 &&
             json_object_get(obj, seg) == NULL)
             abort();
         json_decref(obj);
         json_decref(ops);
+        jsonpatch_free(&jp);
     }
     free(seg);
     pair = json_loadb((const char *)nul + 1, size - seg_len - 1, 0, NULL);
