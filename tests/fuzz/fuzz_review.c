@@ -54,8 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ans != NULL) {
             size_t len;
             char *text = jsonout_dumps(ans, &len);
-            json_t *back = text != NULL ? json_loadb(text, len, 0, NULL)
-                                        : NULL;
+            json_t *back = text != NULL ? json_loadb(text, len, 0, NULL) : NULL;
 
             /* every answer serialises, and reads back as itself */
             if (back == NULL || !json_equal(back, ans))
