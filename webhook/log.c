@@ -18,12 +18,17 @@ void log_set_level(enum log_level level)
     log_level = level;
 }
 
-int log_enabled(enum log_level level)
+/* Whether a line of level would be written. */
+static int log_enabled(enum log_level level)
 {
     return level >= log_level;
 }
 
-void log_fields(enum log_level level, const char *msg, json_t *fields)
+/*
+ * Like log_msg, with the members of fields (a JSON object, stolen; NULL for
+ * none) after time, level and msg.
+ */
+static void log_fields(enum log_level level, const char *msg, json_t *fields)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     char when[40];

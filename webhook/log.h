@@ -18,15 +18,6 @@ void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Whether a line of level would be written. */
-int log_enabled(enum log_level level);
-
-/*
- * Like log_msg, with the members of fields (a JSON object, stolen; NULL for
- * none) after time, level and msg.
- */
-void log_fields(enum log_level level, const char *msg, json_t *fields);
-
 /*
  * The line of one answered review (level info, msg "review"): uid,
  * endpoint, kind, namespace, name, operation, decision, patch_ops, warnings

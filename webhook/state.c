@@ -73,7 +73,11 @@ static int state_merge(struct config *cfg, char *const *hosts, size_t n)
     return 0;
 }
 
-struct rbac *state_load_bindings(const char *path, struct err *err)
+/*
+ * Load a bindings file (a List as kubectl prints it, or one object) into a
+ * new index. NULL with err naming the file and the item.
+ */
+static struct rbac *state_load_bindings(const char *path, struct err *err)
 {
     struct err perr = {{0}};
     json_t *root = yamljson_load_file(path, STATE_BINDINGS_MAX, err);

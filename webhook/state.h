@@ -27,12 +27,6 @@ struct state {
 struct state *state_load(const char *config_path, const char *bindings_path,
                          struct err *err);
 
-/*
- * Load a bindings file (a List as kubectl prints it, or one object) into a
- * new index. NULL with err naming the file and the item.
- */
-struct rbac *state_load_bindings(const char *path, struct err *err);
-
 /* Make st the current state (the holder's reference moves to it). */
 void state_publish(struct state *st);
 
