@@ -7,7 +7,7 @@
 
 #define JSONOUT_DEPTH_MAX 64
 
-static void jsonout_put(struct jsonout *o, const char *p, size_t n)
+void jsonout_raw(struct jsonout *o, const char *p, size_t n)
 {
     if (o->failed)
         return;
@@ -30,11 +30,6 @@ static void jsonout_put(struct jsonout *o, const char *p, size_t n)
     o->s[o->len] = '\0';
 }
 
-void jsonout_raw(struct jsonout *o, const char *p, size_t n)
-{
-    jsonout_put(o, p, n);
-}
-
 void jsonout_free(struct jsonout *o)
 {
     free(o->s);
@@ -51,11 +46,11 @@ void jsonout_str(struct jsonout *o, const char *s, size_t n)
 {
     size_t i = 0, run;
 
-    jsonout_put(o, "\"", 1);
+    jsonout_raw(o, "\"", 1);
     while (i < n) {
         for (run = i; run < n && !jsonout_special((unsigned char)s[run]); run++)
             ;
-        jsonout_put(o, s + i, run - i);
+        jsonout_raw(o, s + i, run - i);
         if (run == n)
             break;
         {
@@ -64,34 +59,34 @@ void jsonout_str(struct jsonout *o, const char *s, size_t n)
 
             switch (c) {
             case '"':
-                jsonout_put(o, "\\\"", 2);
+                jsonout_raw(o, "\\\"", 2);
                 break;
             case '\\':
-                jsonout_put(o, "\\\\", 2);
+                jsonout_raw(o, "\\\\", 2);
                 break;
             case '\n':
-                jsonout_put(o, "\\n", 2);
+                jsonout_raw(o, "\\n", 2);
                 break;
             case '\r':
-                jsonout_put(o, "\\r", 2);
+                jsonout_raw(o, "\\r", 2);
                 break;
             case '\t':
-                jsonout_put(o, "\\t", 2);
+                jsonout_raw(o, "\\t", 2);
                 break;
             case '\b':
-                jsonout_put(o, "\\b", 2);
+                jsonout_raw(o, "\\b", 2);
                 break;
             case '\f':
-                jsonout_put(o, "\\f", 2);
+                jsonout_raw(o, "\\f", 2);
                 break;
             default:
                 snprintf(esc, sizeof(esc), "\\u%04X", c);
-                jsonout_put(o, esc, 6);
+                jsonout_raw(o, esc, 6);
             }
         }
         i = run + 1;
     }
-    jsonout_put(o, "\"", 1);
+    jsonout_raw(o, "\"", 1);
 }
 
 static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
@@ -109,31 +104,31 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
         json_t *item;
         int first = 1;
 
-        jsonout_put(o, "{", 1);
+        jsonout_raw(o, "{", 1);
         json_object_foreach((json_t *)v, key, item)
         {
             if (!first)
-                jsonout_put(o, ",", 1);
+                jsonout_raw(o, ",", 1);
             first = 0;
             jsonout_str(o, key, strlen(key));
-            jsonout_put(o, ":", 1);
+            jsonout_raw(o, ":", 1);
             jsonout_value(o, item, depth + 1);
         }
-        jsonout_put(o, "}", 1);
+        jsonout_raw(o, "}", 1);
         break;
     }
     case JSON_ARRAY: {
         size_t i;
         json_t *item;
 
-        jsonout_put(o, "[", 1);
+        jsonout_raw(o, "[", 1);
         json_array_foreach(v, i, item)
         {
             if (i > 0)
-                jsonout_put(o, ",", 1);
+                jsonout_raw(o, ",", 1);
             jsonout_value(o, item, depth + 1);
         }
-        jsonout_put(o, "]", 1);
+        jsonout_raw(o, "]", 1);
         break;
     }
     case JSON_STRING:
@@ -142,7 +137,7 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
     case JSON_INTEGER:
         n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
                      json_integer_value(v));
-        jsonout_put(o, num, (size_t)n);
+        jsonout_raw(o, num, (size_t)n);
         break;
     case JSON_REAL: {
         /* jansson's own form: shortest round trip, always a real */
@@ -152,18 +147,18 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
             o->failed = 1;
             return;
         }
-        jsonout_put(o, text, strlen(text));
+        jsonout_raw(o, text, strlen(text));
         free(text);
         break;
     }
     case JSON_TRUE:
-        jsonout_put(o, "true", 4);
+        jsonout_raw(o, "true", 4);
         break;
     case JSON_FALSE:
-        jsonout_put(o, "false", 5);
+        jsonout_raw(o, "false", 5);
         break;
     case JSON_NULL:
-        jsonout_put(o, "null", 4);
+        jsonout_raw(o, "null", 4);
         break;
     }
 }
@@ -176,7 +171,7 @@ char *jsonout_dumps(const json_t *v, size_t *len)
         return NULL;
     jsonout_value(&o, v, 0);
     if (!o.failed)
-        jsonout_put(&o, "", 0);
+        jsonout_raw(&o, "", 0);
     if (o.failed) {
         free(o.s);
         return NULL;
