@@ -139,18 +139,17 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
                      json_integer_value(v));
         jsonout_raw(o, num, (size_t)n);
         break;
-    case JSON_REAL: {
-        /* jansson's own form: shortest round trip, always a real */
-        char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-
-        if (text == NULL) {
+    case JSON_REAL:
+        /* jansson's own form: shortest round trip, always a real. Into
+         * num, not json_dumps: its text is the allocator's to free. */
+        n = (int)json_dumpb(v, num, sizeof(num),
+                            JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        if (n <= 0 || (size_t)n > sizeof(num)) {
             o->failed = 1;
             return;
         }
-        jsonout_raw(o, text, strlen(text));
-        free(text);
+        jsonout_raw(o, num, (size_t)n);
         break;
-    }
     case JSON_TRUE:
         jsonout_raw(o, "true", 4);
         break;

@@ -15,6 +15,7 @@
 #include "certgen.h"
 #include "kube.h"
 #include "kubeconfig.h"
+#include "jsonarena.h"
 #include "jsonout.h"
 #include "log.h"
 #include "metrics.h"
@@ -359,7 +360,8 @@ static void *main_reloader(void *arg)
 static char *main_error_body(int code, const char *msg)
 {
     json_t *o = json_pack("{s:i, s:s}", "code", code, "error", msg);
-    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    size_t len;
+    char *text = o != NULL ? jsonout_dumps(o, &len) : NULL;
 
     json_decref(o);
     return text;
@@ -442,8 +444,18 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
                        d, &stats);
         log_review(ep, req, answer, metrics_decision_name(d), &stats,
                    main_now_us() - start);
-        if (main_record != NULL) /* written by the record thread */
-            record_submit(main_record, ep, req, answer, len);
+        if (main_record != NULL) {
+            /* Written by the record thread, after this request's arena is
+             * gone: it gets copies. */
+            json_t *rc = jsonarena_copy(req), *ac = jsonarena_copy(answer);
+
+            if (rc != NULL && ac != NULL)
+                record_submit(main_record, ep, rc, ac, len);
+            else
+                main_record_done(NULL, 0, &(struct err){"out of memory"});
+            json_decref(rc);
+            json_decref(ac);
+        }
     }
     json_decref(req);
     json_decref(answer);

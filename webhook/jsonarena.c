@@ -1,0 +1,142 @@
+/* jsonarena.c - the JSON values of one request, from a per-thread arena. */
+/*
+ * jansson allocates every value, key and string of a parsed review apart,
+ * and frees them one by one again: with malloc that is about a fifth of
+ * the server's time. Here they are cut from a per-thread block instead, and
+ * the block is emptied whole at the end of the request. The blocks are one
+ * reservation, so that jsonarena_free() tells an arena pointer from a
+ * malloc'd one by its address alone, on any thread.
+ */
+#define _GNU_SOURCE
+
+#include "jsonarena.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#if defined(__has_include)
+#if __has_include(<sanitizer/asan_interface.h>)
+#include <sanitizer/asan_interface.h>
+#endif
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#endif
+#endif
+#ifndef ASAN_POISON_MEMORY_REGION
+#define ASAN_POISON_MEMORY_REGION(p, n)   ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+#ifndef VALGRIND_MAKE_MEM_NOACCESS
+#define VALGRIND_MAKE_MEM_NOACCESS(p, n)  ((void)(p), (void)(n))
+#define VALGRIND_MAKE_MEM_UNDEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
+#define JSONARENA_ALIGN 16 /* what malloc gives */
+
+/* Set once by jsonarena_init, read-only afterwards. */
+static char *jsonarena_region;
+static size_t jsonarena_region_size; /* 0 until reserved */
+static size_t jsonarena_slot_size;
+static unsigned jsonarena_slots;
+static atomic_uint jsonarena_claimed;
+static atomic_flag jsonarena_once = ATOMIC_FLAG_INIT;
+
+/* This thread's arena: its start (claimed on first use), and while a
+ * request runs, the next free byte and the end. */
+static _Thread_local char *jsonarena_base;
+static _Thread_local int
+    jsonarena_none; /* every arena taken by other threads */
+static _Thread_local char *jsonarena_next;
+static _Thread_local char *jsonarena_end_of;
+
+static void *jsonarena_malloc(size_t n)
+{
+    char *p = jsonarena_next;
+    size_t need = (n + JSONARENA_ALIGN - 1) & ~(size_t)(JSONARENA_ALIGN - 1);
+
+    if (p != NULL && need >= n && need <= (size_t)(jsonarena_end_of - p)) {
+        jsonarena_next = p + (need != 0 ? need : JSONARENA_ALIGN);
+        ASAN_UNPOISON_MEMORY_REGION(p, n);
+        VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+        return p;
+    }
+    return malloc(n);
+}
+
+static void jsonarena_free(void *p)
+{
+    if ((uintptr_t)p - (uintptr_t)jsonarena_region < jsonarena_region_size)
+        return; /* emptied whole by jsonarena_end */
+    free(p);
+}
+
+int jsonarena_init(unsigned threads, size_t bytes, struct err *err)
+{
+    size_t page = 4096, slot, total;
+    void *p;
+
+    if (atomic_flag_test_and_set(&jsonarena_once))
+        return 0;
+    slot = (bytes + page - 1) & ~(page - 1);
+    if (threads == 0 || slot == 0 || slot > SIZE_MAX / threads)
+        return err_set(err, "json arena: %u threads of %zu bytes", threads,
+                       bytes);
+    total = slot * threads;
+    p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return err_set(err, "json arena: cannot reserve %zu bytes", total);
+    ASAN_POISON_MEMORY_REGION(p, total);
+    VALGRIND_MAKE_MEM_NOACCESS(p, total);
+    jsonarena_region = p;
+    jsonarena_slot_size = slot;
+    jsonarena_slots = threads;
+    jsonarena_region_size = total;
+    json_set_alloc_funcs(jsonarena_malloc, jsonarena_free);
+    return 0;
+}
+
+void jsonarena_begin(void)
+{
+    if (jsonarena_base == NULL && !jsonarena_none) {
+        unsigned i;
+
+        if (jsonarena_region_size == 0)
+            return;
+        i = atomic_fetch_add(&jsonarena_claimed, 1);
+        if (i >= jsonarena_slots) {
+            jsonarena_none = 1;
+            return;
+        }
+        jsonarena_base = jsonarena_region + (size_t)i * jsonarena_slot_size;
+    }
+    if (jsonarena_base == NULL)
+        return;
+    jsonarena_next = jsonarena_base;
+    jsonarena_end_of = jsonarena_base + jsonarena_slot_size;
+}
+
+void jsonarena_end(void)
+{
+    if (jsonarena_next == NULL)
+        return;
+    ASAN_POISON_MEMORY_REGION(jsonarena_base,
+                              (size_t)(jsonarena_next - jsonarena_base));
+    VALGRIND_MAKE_MEM_NOACCESS(jsonarena_base,
+                               (size_t)(jsonarena_next - jsonarena_base));
+    jsonarena_next = NULL;
+    jsonarena_end_of = NULL;
+}
+
+json_t *jsonarena_copy(const json_t *v)
+{
+    char *next = jsonarena_next;
+    json_t *copy;
+
+    jsonarena_next = NULL; /* malloc for the copy */
+    copy = json_deep_copy(v);
+    jsonarena_next = next;
+    return copy;
+}

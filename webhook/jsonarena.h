@@ -1,0 +1,43 @@
+/* jsonarena.h - the JSON values of one request, from a per-thread arena. */
+#ifndef WEBHOOK_JSONARENA_H
+#define WEBHOOK_JSONARENA_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+/*
+ * Reserve threads arenas of bytes each (untouched pages cost no memory) and
+ * make them jansson's allocator. Between jsonarena_begin() and
+ * jsonarena_end() on a thread, every value jansson allocates on that thread
+ * comes from the thread's arena, and freeing it costs nothing: the arena is
+ * emptied at once by jsonarena_end(). Past the arena's size, or on more
+ * threads than arenas, jansson falls back to malloc. Values made outside a
+ * begin/end pair are plain malloc'd ones, whatever the thread.
+ *
+ * Once per process, before the threads that use it start; a second call
+ * does nothing. Returns 0, or -1 with err set when the memory cannot be
+ * reserved (jansson then keeps malloc).
+ */
+int jsonarena_init(unsigned threads, size_t bytes, struct err *err);
+
+/* Start allocating this thread's JSON from its arena; no-op without one. */
+void jsonarena_begin(void);
+
+/*
+ * Empty this thread's arena and go back to malloc. Every value allocated
+ * since jsonarena_begin() is gone: none may outlive it (under AddressSanitizer
+ * or valgrind a use after this is reported).
+ */
+void jsonarena_end(void);
+
+/*
+ * A deep copy of v made with malloc, for a value that must outlive the
+ * request (a queue for another thread). Returns a new reference, NULL when
+ * out of memory.
+ */
+json_t *jsonarena_copy(const json_t *v);
+
+#endif
