@@ -19,8 +19,10 @@
 # With taskset and 2 or more CPUs, the servers run on the upper half of the
 # CPUs and wrk on the lower half (PIN=0 turns this off), so that client and
 # server do not fight over the same cores and runs are comparable. REPEAT=N
-# runs each measure N times (floor and webhook in turn) and keeps the run with
-# the most requests/s, which filters out other load on a shared machine.
+# runs each measure N times, floor and webhook in turn, and keeps the run
+# with the most requests/s, which filters out other load on a shared
+# machine. Besides requests/s and latency, each row has the server's CPU time
+# per request (from /proc/PID/stat), which a busy client does not skew.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,17 +123,27 @@ to_ms() {
         printf "%.2f", n }'
 }
 
-# run NAME PORT CONNS: one wrk run; sets rps, p50, p99.
+# cpu_ticks PID: user + system CPU time of all its threads, in clock ticks.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# run NAME PORT PID CONNS: one wrk run; sets rps, p50, p99 and cpu (the
+# server's CPU time per request, in microseconds).
 run() {
-    local name=$1 p=$2 c=$3 out=$tmp/wrk-$1-$3.txt threads bad
+    local name=$1 p=$2 pid=$3 c=$4 out=$tmp/wrk-$1-$4.txt threads bad t0 t1
     threads=$(if [ -n "$client_cpus" ]; then echo $((ncpu / 2)); else echo 2; fi)
     [ "$c" -lt "$threads" ] && threads=$c
     "${client_on[@]}" wrk -t1 -c"$c" -d1s -s "$tmp/post.lua" "https://127.0.0.1:$p/$endpoint?timeout=10s" >/dev/null 2>&1 || true
+    t0=$(cpu_ticks "$pid")
     "${client_on[@]}" wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s "$tmp/post.lua" \
         "https://127.0.0.1:$p/$endpoint?timeout=10s" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    t1=$(cpu_ticks "$pid")
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+    cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" '/ requests in / { n = $1 }
+        END { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "-" }' "$out")
     bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
     [ -z "$bad" ] || echo "bench.sh: $name at $c connections: $bad non-2xx answers" >&2
     if grep -q 'Socket errors' "$out"; then
@@ -139,20 +151,25 @@ run() {
     fi
 }
 
-# best NAME PORT CONNS: the run with the most requests/s of those made so far.
-best() {
+# measure KEY NAME PORT PID CONNS: one run, kept in KEY_{rps,p50,p99,cpu}
+# when it has the most requests/s of KEY's runs so far.
+measure() {
+    local key=$1 prev
+    shift
     run "$@"
-    if awk -v a="$rps" -v b="${best_rps:-0}" 'BEGIN { exit !(a > b) }'; then
-        best_rps=$rps
-        best_p50=$p50
-        best_p99=$p99
+    prev=$(eval "echo \${${key}_rps:-0}")
+    if awk -v a="$rps" -v b="$prev" 'BEGIN { exit !(a > b) }'; then
+        eval "${key}_rps=\$rps ${key}_p50=\$p50 ${key}_p99=\$p99 ${key}_cpu=\$cpu"
     fi
 }
 
+hz=$(getconf CLK_TCK)
 start webhook "$bin" serve --bindings "$root/hack/bindings.yaml"
 webhook_port=$port
+webhook_pid=${pids[-1]}
 start floor "$floor"
 floor_port=$port
+floor_pid=${pids[-1]}
 python3 - "$tmp/webhook.answer" <<'PY' || die "webhook answer is not an AdmissionReview"
 import json, sys
 a = json.load(open(sys.argv[1]))
@@ -161,33 +178,31 @@ PY
 
 cpus="$ncpu CPUs shared"
 [ -n "$server_cpus" ] && cpus="servers on CPUs $server_cpus, wrk on CPUs $client_cpus"
-echo "${duration}s a run, best of $repeat, $cpus, wrk over TLS with keep-alive"
-printf '%-26s %-9s %-8s %5s %11s %8s %8s %6s\n' payload endpoint target conns requests/s p50_ms p99_ms ratio
+echo "${duration}s a run, best of $repeat interleaved, $cpus, wrk over TLS with keep-alive"
+echo "cpu_us: the server's CPU time per request (all threads, kernel included)"
+row='%-22s %-9s %-8s %5s %11s %8s %8s %7s %6s\n'
+printf "$row" payload endpoint target conns requests/s p50_ms p99_ms cpu_us ratio
 for payload in $payloads; do
     lua "$payload"
     pname=$(basename "$payload" .json)
     for c in $conns_list; do
-        # the floor answers the same whatever the path: measured once
-        endpoint=mutate
-        f_rps=0
+        unset floor_rps mutate_rps validate_rps
+        # Rounds take floor and webhook in turn, so that a slow spell of a
+        # shared machine falls on both; the floor answers the same whatever
+        # the path, so it is measured once a round.
         for _ in $(seq "$repeat"); do
-            best_rps=$f_rps best_p50=${f_p50:-} best_p99=${f_p99:-}
-            best floor "$floor_port" "$c"
-            f_rps=$best_rps f_p50=$best_p50 f_p99=$best_p99
-        done
-        printf '%-26s %-9s %-8s %5s %11s %8s %8s %6s\n' "$pname" any floor "$c" "$f_rps" "$f_p50" "$f_p99" 1.00
-        for endpoint in $endpoints; do
-            w_rps=0
-            for _ in $(seq "$repeat"); do
-                best_rps=$w_rps best_p50=${w_p50:-} best_p99=${w_p99:-}
-                best webhook "$webhook_port" "$c"
-                w_rps=$best_rps w_p50=$best_p50 w_p99=$best_p99
+            endpoint=mutate
+            measure floor floor "$floor_port" "$floor_pid" "$c"
+            for endpoint in $endpoints; do
+                measure "$endpoint" webhook "$webhook_port" "$webhook_pid" "$c"
             done
-            ratio=$(awk -v a="$w_rps" -v b="$f_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-            printf '%-26s %-9s %-8s %5s %11s %8s %8s %6s\n' "$pname" "$endpoint" webhook "$c" "$w_rps" "$w_p50" "$w_p99" "$ratio"
-            unset w_p50 w_p99
         done
-        unset f_p50 f_p99
+        printf "$row" "$pname" any floor "$c" "$floor_rps" "$floor_p50" "$floor_p99" "$floor_cpu" 1.00
+        for endpoint in $endpoints; do
+            eval "w_rps=\$${endpoint}_rps w_p50=\$${endpoint}_p50 w_p99=\$${endpoint}_p99 w_cpu=\$${endpoint}_cpu"
+            ratio=$(awk -v a="$w_rps" -v b="$floor_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+            printf "$row" "$pname" "$endpoint" webhook "$c" "$w_rps" "$w_p50" "$w_p99" "$w_cpu" "$ratio"
+        done
     done
 done
 
