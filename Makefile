@@ -41,7 +41,7 @@ MAIN_OBJ    := $(BUILD)/webhook/main.o
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Tests of webhook/ modules link the process code too; policy tests do not.
 APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
-               $(BUILD)/tests/test_jsonarena \
+               $(BUILD)/tests/test_jsonarena $(BUILD)/tests/test_log \
                $(BUILD)/tests/test_kubeconfig $(BUILD)/tests/test_metrics \
                $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen
 BENCH_SRC   := $(wildcard tests/bench/*.c)

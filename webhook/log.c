@@ -25,73 +25,102 @@ static int log_enabled(enum log_level level)
 }
 
 /*
- * Like log_msg, with the members of fields (a JSON object, stolen; NULL for
- * none) after time, level and msg.
+ * Start a line of level with its time, level and msg (n bytes, valid UTF-8)
+ * members; the caller adds its own and ends it with log_put.
  */
-static void log_fields(enum log_level level, const char *msg, json_t *fields)
+static void log_head(struct jsonout *o, enum log_level level, const char *msg,
+                     size_t n)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     char when[40];
     struct timespec ts;
     struct tm tm;
-    json_t *line;
-    char *text;
-    size_t len;
 
-    if (level < log_level) {
-        json_decref(fields);
-        return;
-    }
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + 19, sizeof(when) - 19, ".%06ldZ", ts.tv_nsec / 1000);
-    line = json_pack("{s:s, s:s, s:s}", "time", when, "level", names[level],
-                     "msg", msg);
-    if (line == NULL) /* msg was cut inside a UTF-8 sequence, or ENOMEM */
-        line = json_pack("{s:s, s:s, s:s}", "time", when, "level", names[level],
-                         "msg", "(message not valid UTF-8)");
-    if (line != NULL && fields != NULL)
-        json_object_update_missing(line, fields);
-    text = line != NULL ? jsonout_dumps(line, &len) : NULL;
-    if (text != NULL) {
-        /* the whole line in one write: lines of threads never mix */
-        text[len] = '\n';
-        fwrite(text, 1, len + 1, stderr);
-        free(text);
-    }
-    json_decref(line);
-    json_decref(fields);
+    jsonout_raw(o, "{\"time\":\"", 9);
+    jsonout_raw(o, when, strlen(when));
+    jsonout_raw(o, "\",\"level\":\"", 11);
+    jsonout_raw(o, names[level], strlen(names[level]));
+    jsonout_raw(o, "\",\"msg\":", 8);
+    jsonout_str(o, msg, n);
+}
+
+/* ,"key": before a member's value. */
+static void log_key(struct jsonout *o, const char *key)
+{
+    jsonout_raw(o, ",\"", 2);
+    jsonout_raw(o, key, strlen(key));
+    jsonout_raw(o, "\":", 2);
+}
+
+/* End the line and write it, whole, in one write: lines of threads never
+ * mix. */
+static void log_put(struct jsonout *o)
+{
+    jsonout_raw(o, "}\n", 2);
+    if (!o->failed)
+        fwrite(o->s, 1, o->len, stderr);
+    jsonout_free(o);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
+    struct jsonout o = {0};
     char msg[1024];
+    json_t *valid;
     va_list ap;
+    int n;
 
     if (level < log_level)
         return;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    log_fields(level, msg, NULL);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof(msg))
+        n = (int)sizeof(msg) - 1;
+    /* cut inside a UTF-8 sequence, or bytes from the input */
+    valid = json_stringn(msg, (size_t)n);
+    if (valid == NULL) {
+        snprintf(msg, sizeof(msg), "(message not valid UTF-8)");
+        n = (int)strlen(msg);
+    }
+    json_decref(valid);
+    log_head(&o, level, msg, (size_t)n);
+    log_put(&o);
 }
 
-/* A string member of obj, cut to at most max bytes at a UTF-8 boundary. */
-static json_t *log_str(const json_t *obj, const char *key, size_t max)
+/* A string member of obj as a JSON string, cut to at most max bytes at a
+ * UTF-8 boundary ("" when missing). */
+static void log_str(struct jsonout *o, const json_t *obj, const char *key,
+                    size_t max)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
-    size_t n;
+    const json_t *v = json_object_get(obj, key);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
 
     if (s == NULL)
-        return json_string("");
-    n = strlen(s);
+        n = 0;
     if (n > max) {
         n = max;
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    return json_stringn(s, n);
+    jsonout_str(o, s != NULL ? s : "", n);
+}
+
+/* A number member. */
+static void log_int(struct jsonout *o, const char *key, long long v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%lld", v);
+
+    log_key(o, key);
+    jsonout_raw(o, num, (size_t)n);
 }
 
 void log_review(enum review_endpoint ep, const json_t *req,
@@ -103,8 +132,8 @@ void log_review(enum review_endpoint ep, const json_t *req,
     const json_t *name_in = r; /* where the name is */
     const char *name_key = "name";
     const char *name = json_string_value(json_object_get(r, "name"));
-    json_t *f, *reasons;
-    int i;
+    struct jsonout o = {0};
+    int i, n = 0;
 
     if (!log_enabled(LOG_INFO))
         return;
@@ -115,31 +144,44 @@ void log_review(enum review_endpoint ep, const json_t *req,
         if (name == NULL || name[0] == '\0')
             name_key = "generateName";
     }
-    f = json_pack(
-        "{s:o, s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:i, s:[], "
-        "s:I}",
-        "uid", log_str(r, "uid", 128), "endpoint",
-        ep == REVIEW_MUTATE ? "mutate" : "validate", "kind",
-        log_str(json_object_get(r, "kind"), "kind", 128), "namespace",
-        log_str(r, "namespace", 253), "name", log_str(name_in, name_key, 253),
-        "operation", log_str(r, "operation", 32), "decision", decision,
-        "patch_ops", stats != NULL ? (int)stats->patch_ops : 0, "warnings",
-        (int)json_array_size(json_object_get(resp, "warnings")), "reasons",
-        "duration_us", (json_int_t)duration_us);
-    if (f == NULL)
-        return;
-    reasons = json_object_get(f, "reasons");
+    log_head(&o, LOG_INFO, "review", 6);
+    log_key(&o, "uid");
+    log_str(&o, r, "uid", 128);
+    log_key(&o, "endpoint");
+    jsonout_str(&o, ep == REVIEW_MUTATE ? "mutate" : "validate",
+                ep == REVIEW_MUTATE ? 6 : 8);
+    log_key(&o, "kind");
+    log_str(&o, json_object_get(r, "kind"), "kind", 128);
+    log_key(&o, "namespace");
+    log_str(&o, r, "namespace", 253);
+    log_key(&o, "name");
+    log_str(&o, name_in, name_key, 253);
+    log_key(&o, "operation");
+    log_str(&o, r, "operation", 32);
+    log_key(&o, "decision");
+    jsonout_str(&o, decision, strlen(decision));
+    log_int(&o, "patch_ops", stats != NULL ? (long long)stats->patch_ops : 0);
+    log_int(&o, "warnings",
+            (long long)json_array_size(json_object_get(resp, "warnings")));
+    log_key(&o, "reasons");
+    jsonout_raw(&o, "[", 1);
     for (i = 0; stats != NULL && i < VERDICT_REASONS; i++)
-        if (stats->denials[i] > 0 || stats->warnings[i] > 0)
-            json_array_append_new(reasons, json_string(verdict_reason_name(
-                                               (enum verdict_reason)i)));
+        if (stats->denials[i] > 0 || stats->warnings[i] > 0) {
+            const char *why = verdict_reason_name((enum verdict_reason)i);
+
+            if (n++ > 0)
+                jsonout_raw(&o, ",", 1);
+            jsonout_str(&o, why, strlen(why));
+        }
+    jsonout_raw(&o, "]", 1);
+    log_int(&o, "duration_us", duration_us);
     if (json_is_false(json_object_get(resp, "allowed"))) {
         const json_t *st = json_object_get(resp, "status");
 
-        json_object_set_new(
-            f, "code",
-            json_integer(json_integer_value(json_object_get(st, "code"))));
-        json_object_set_new(f, "message", log_str(st, "message", 1024));
+        log_int(&o, "code",
+                (long long)json_integer_value(json_object_get(st, "code")));
+        log_key(&o, "message");
+        log_str(&o, st, "message", 1024);
     }
-    log_fields(LOG_INFO, "review", f);
+    log_put(&o);
 }
