@@ -160,14 +160,15 @@ run: deps
 bench: deps all $(BENCH_BIN)
 	BIN=$(BIN) BUILD=$(BUILD) hack/bench.sh
 
-# libFuzzer targets (clang): tests/fuzz/fuzz_X.c over policy/ and the
-# YAML reader, each run FUZZ_SECONDS by `make fuzz`.
+# libFuzzer targets (clang): tests/fuzz/fuzz_X.c over policy/, the YAML
+# reader and the JSON arena, each run FUZZ_SECONDS by `make fuzz`.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_CFLAGS  := -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -Ipolicy -Iwebhook \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(POLICY_SRC) webhook/yamljson.c
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(POLICY_SRC) webhook/yamljson.c \
+                      webhook/jsonarena.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags jansson yaml-0.1) -o $@ $^ \
 		$(shell pkg-config --libs jansson yaml-0.1)

@@ -35,6 +35,19 @@
 
 #define JSONARENA_ALIGN 16 /* what malloc gives */
 
+/* Under AddressSanitizer a poisoned gap follows each value, so that a read
+ * past one is caught as it would be with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define JSONARENA_REDZONE 16
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define JSONARENA_REDZONE 16
+#endif
+#endif
+#ifndef JSONARENA_REDZONE
+#define JSONARENA_REDZONE 0
+#endif
+
 /* Set once by jsonarena_init, read-only afterwards. */
 static char *jsonarena_region;
 static size_t jsonarena_region_size; /* 0 until reserved */
@@ -54,10 +67,13 @@ static _Thread_local char *jsonarena_end_of;
 static void *jsonarena_malloc(size_t n)
 {
     char *p = jsonarena_next;
-    size_t need = (n + JSONARENA_ALIGN - 1) & ~(size_t)(JSONARENA_ALIGN - 1);
+    size_t need = ((n + JSONARENA_ALIGN - 1) & ~(size_t)(JSONARENA_ALIGN - 1)) +
+                  JSONARENA_REDZONE;
 
-    if (p != NULL && need >= n && need <= (size_t)(jsonarena_end_of - p)) {
-        jsonarena_next = p + (need != 0 ? need : JSONARENA_ALIGN);
+    if (n == 0)
+        need = JSONARENA_ALIGN + JSONARENA_REDZONE;
+    if (p != NULL && need > n && need <= (size_t)(jsonarena_end_of - p)) {
+        jsonarena_next = p + need;
         ASAN_UNPOISON_MEMORY_REGION(p, n);
         VALGRIND_MAKE_MEM_UNDEFINED(p, n);
         return p;

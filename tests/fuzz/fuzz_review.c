@@ -1,9 +1,12 @@
 /* fuzz_review.c - the review function on arbitrary bytes, both endpoints,
- * with a small RBAC index. The first byte picks endpoint and mode. */
+ * with a small RBAC index. The first byte picks endpoint and mode. As in
+ * the server, the request's JSON comes from a jsonarena, poisoned when the
+ * input is done and with a poisoned gap after each value. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonarena.h"
 #include "jsonout.h"
 #include "review.h"
 
@@ -33,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *b = json_loads(fuzz_bindings, 0, NULL);
 
         rb = rbac_new();
-        if (b == NULL || rb == NULL || rbac_put(rb, b, NULL) != 0)
+        if (b == NULL || rb == NULL || rbac_put(rb, b, NULL) != 0 ||
+            jsonarena_init(1, (size_t)1 << 20, NULL) != 0)
             abort();
         json_decref(b);
     }
@@ -45,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg->cross_project = (enum config_action)((sel >> 2) % 3);
     cfg->invalid_refs = (enum config_action)((sel >> 4) % 3);
     cfg->warn_latest = (sel >> 6) & 1;
+    jsonarena_begin();
     req = review_parse((const char *)data + 1, size - 1, &err);
     if (req != NULL) {
         ans = review_answer(sel & 0x80 ? REVIEW_VALIDATE : REVIEW_MUTATE, req,
@@ -65,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(ans);
     }
     json_decref(req);
+    jsonarena_end();
     config_free(cfg);
     return 0;
 }
