@@ -208,6 +208,6 @@ done
 
 if [ "$micro" = 1 ] && [ -x "$build/tests/bench/bench_review" ]; then
     echo
-    echo "in-process review (parse, decide, serialise), best of 3 rounds:"
-    (cd "$root" && "${server_on[@]}" "$build/tests/bench/bench_review" "${MICRO_ITERATIONS:-20000}")
+    echo "in-process review (parse, decide, serialise), best of 5 interleaved rounds:"
+    (cd "$root" && "${server_on[@]}" "$build/tests/bench/bench_review" "${MICRO_ITERATIONS:-4000}")
 fi
