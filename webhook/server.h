@@ -13,7 +13,10 @@
  * NUL-terminated), len its length. Returns a new malloc'd JSON text to send
  * and sets *status (200 for an AdmissionReview answer, 400 with a JSON
  * {"error": "..."} body for input that is not an AdmissionReview). NULL only
- * when out of memory. Called from several threads at once.
+ * when out of memory. Called from several threads at once, each time inside
+ * jsonarena_begin/jsonarena_end: no jansson value made during the call may
+ * outlive it (hand another thread a jsonarena_copy), and the returned text
+ * must not come from jansson's allocator (json_dumps).
  */
 typedef char *(*server_review_fn)(void *arg, enum review_endpoint ep,
                                   const char *body, size_t len, int *status);
