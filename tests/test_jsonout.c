@@ -53,6 +53,44 @@ static void test_jsonout_same_as_jansson(void **state)
     }
 }
 
+/* Strings are scanned eight bytes at a time: each byte that needs an escape,
+ * at each offset of the word and across words, among plain ASCII and UTF-8
+ * bytes, is escaped as jansson escapes it. */
+static void test_jsonout_escape_every_offset(void **state)
+{
+    static const char plain[] = "abcdefghij\xc3\xa9klmnopqrstuvwx";
+    unsigned c;
+    size_t at, n = sizeof(plain) - 1;
+
+    (void)state;
+    for (c = 0; c < 256; c++) {
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        for (at = 0; at < n; at++) {
+            char buf[sizeof(plain)];
+            json_t *v;
+            char *want, *got;
+            size_t len;
+
+            if (at == 10 || at == 11) /* keep the UTF-8 pair whole */
+                continue;
+            memcpy(buf, plain, n);
+            buf[at] = (char)c;
+            v = json_stringn(buf, n);
+            assert_non_null(v);
+            want = json_dumps(v, JSON_ENCODE_ANY);
+            got = jsonout_dumps(v, &len);
+            assert_non_null(got);
+            if (strcasecmp(want, got) != 0)
+                fail_msg("byte 0x%02x at %zu:\n  jansson %s\n  jsonout %s", c,
+                         at, want, got);
+            free(want);
+            free(got);
+            json_decref(v);
+        }
+    }
+}
+
 static void test_jsonout_round_trips(void **state)
 {
     json_t *v = json_pack("{s:s, s:{s:b, s:i}, s:[s, s]}", "apiVersion",
@@ -92,6 +130,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonout_same_as_jansson),
+        cmocka_unit_test(test_jsonout_escape_every_offset),
         cmocka_unit_test(test_jsonout_round_trips),
         cmocka_unit_test(test_jsonout_depth_bound),
     };
