@@ -19,10 +19,11 @@
 # With taskset and 2 or more CPUs, the servers run on the upper half of the
 # CPUs and wrk on the lower half (PIN=0 turns this off), so that client and
 # server do not fight over the same cores and runs are comparable. REPEAT=N
-# runs each measure N times, floor and webhook in turn, and keeps the run
-# with the most requests/s, which filters out other load on a shared
-# machine. Besides requests/s and latency, each row has the server's CPU time
-# per request (from /proc/PID/stat), which a busy client does not skew.
+# (default 1) takes N rounds, each running the floor and then the webhook's
+# endpoints, and prints medians: of each figure, and of each round's ratio
+# to the floor in that same round, so that a slow spell of a shared machine
+# falls on both sides of a ratio. Besides requests/s and latency, each row
+# has the server's CPU time per request (from /proc/PID/stat).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -151,16 +152,24 @@ run() {
     fi
 }
 
-# measure KEY NAME PORT PID CONNS: one run, kept in KEY_{rps,p50,p99,cpu}
-# when it has the most requests/s of KEY's runs so far.
+# measure KEY NAME PORT PID CONNS: one run, its figures appended to the
+# lines of $tmp/KEY.{rps,p50,p99,cpu}.
 measure() {
-    local key=$1 prev
+    local key=$1
     shift
     run "$@"
-    prev=$(eval "echo \${${key}_rps:-0}")
-    if awk -v a="$rps" -v b="$prev" 'BEGIN { exit !(a > b) }'; then
-        eval "${key}_rps=\$rps ${key}_p50=\$p50 ${key}_p99=\$p99 ${key}_cpu=\$cpu"
-    fi
+    echo "$rps" >>"$tmp/$key.rps"
+    echo "$p50" >>"$tmp/$key.p50"
+    echo "$p99" >>"$tmp/$key.p99"
+    echo "$cpu" >>"$tmp/$key.cpu"
+}
+
+# median FILE...: the median of the numbers, one a line, in the files.
+median() {
+    sort -g "$@" | awk '{ v[NR] = $1 } END {
+        if (NR == 0) print "-"
+        else if (NR % 2) print v[(NR + 1) / 2]
+        else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 hz=$(getconf CLK_TCK)
@@ -178,30 +187,37 @@ PY
 
 cpus="$ncpu CPUs shared"
 [ -n "$server_cpus" ] && cpus="servers on CPUs $server_cpus, wrk on CPUs $client_cpus"
-echo "${duration}s a run, best of $repeat interleaved, $cpus, wrk over TLS with keep-alive"
+echo "${duration}s a run, median of $repeat interleaved rounds, $cpus, wrk over TLS with keep-alive"
 echo "cpu_us: the server's CPU time per request (all threads, kernel included)"
+echo "ratio: the median of each round's requests/s over the floor's in that round"
 row='%-22s %-9s %-8s %5s %11s %8s %8s %7s %6s\n'
 printf "$row" payload endpoint target conns requests/s p50_ms p99_ms cpu_us ratio
 for payload in $payloads; do
     lua "$payload"
     pname=$(basename "$payload" .json)
     for c in $conns_list; do
-        unset floor_rps mutate_rps validate_rps
+        rm -f "$tmp"/*.rps "$tmp"/*.p50 "$tmp"/*.p99 "$tmp"/*.cpu "$tmp"/*.ratio
         # Rounds take floor and webhook in turn, so that a slow spell of a
         # shared machine falls on both; the floor answers the same whatever
         # the path, so it is measured once a round.
         for _ in $(seq "$repeat"); do
             endpoint=mutate
             measure floor floor "$floor_port" "$floor_pid" "$c"
+            f_rps=$rps
             for endpoint in $endpoints; do
                 measure "$endpoint" webhook "$webhook_port" "$webhook_pid" "$c"
+                awk -v a="$rps" -v b="$f_rps" 'BEGIN { if (b > 0) printf "%.4f\n", a / b }' \
+                    >>"$tmp/$endpoint.ratio"
             done
         done
-        printf "$row" "$pname" any floor "$c" "$floor_rps" "$floor_p50" "$floor_p99" "$floor_cpu" 1.00
+        printf "$row" "$pname" any floor "$c" "$(median "$tmp/floor.rps")" \
+            "$(median "$tmp/floor.p50")" "$(median "$tmp/floor.p99")" \
+            "$(median "$tmp/floor.cpu")" 1.00
         for endpoint in $endpoints; do
-            eval "w_rps=\$${endpoint}_rps w_p50=\$${endpoint}_p50 w_p99=\$${endpoint}_p99 w_cpu=\$${endpoint}_cpu"
-            ratio=$(awk -v a="$w_rps" -v b="$floor_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-            printf "$row" "$pname" "$endpoint" webhook "$c" "$w_rps" "$w_p50" "$w_p99" "$w_cpu" "$ratio"
+            printf "$row" "$pname" "$endpoint" webhook "$c" "$(median "$tmp/$endpoint.rps")" \
+                "$(median "$tmp/$endpoint.p50")" "$(median "$tmp/$endpoint.p99")" \
+                "$(median "$tmp/$endpoint.cpu")" \
+                "$(awk '{ printf "%.2f", $1 }' <<<"$(median "$tmp/$endpoint.ratio")")"
         done
     done
 done
