@@ -1400,8 +1400,8 @@ int server_run(const struct server_opts *opts, struct err *err)
         err_set(err, "server: already running");
         return -1;
     }
-    /* One arena a worker thread, and one for the health server's. */
-    if (jsonarena_init(threads + 1, JSON_ARENA_BYTES, err) != 0)
+    /* One arena a worker thread; the health listener reviews nothing. */
+    if (jsonarena_init(threads, JSON_ARENA_BYTES, err) != 0)
         goto out;
     /* Looked at before reading, so that a change while reading is seen. */
     file_sig_of(opts->cert_file, &s.cert_sig);
