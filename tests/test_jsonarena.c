@@ -71,12 +71,11 @@ static int setup(void **state)
 }
 
 /* The second request's values take the memory of the first's. */
-static void test_jsonarena_reused(void **state)
+static void assert_arena_reused(void)
 {
     json_t *a, *b;
     void *first;
 
-    (void)state;
     jsonarena_begin();
     a = parse(small_doc);
     first = a;
@@ -91,6 +90,12 @@ static void test_jsonarena_reused(void **state)
                         "u1");
     json_decref(b);
     jsonarena_end();
+}
+
+static void test_jsonarena_reused(void **state)
+{
+    (void)state;
+    assert_arena_reused();
 }
 
 /* Outside begin/end, values are malloc'd: they outlive an arena's end, and
@@ -201,21 +206,9 @@ static void test_jsonarena_no_arena_left(void **state)
  * one (test_jsonarena_no_arena_left runs after this). */
 static void test_jsonarena_init_once(void **state)
 {
-    json_t *a, *b;
-    void *first;
-
     (void)state;
     assert_int_equal(jsonarena_init(4, 1 << 20, NULL), 0);
-    jsonarena_begin();
-    a = parse(small_doc);
-    first = a;
-    json_decref(a);
-    jsonarena_end();
-    jsonarena_begin();
-    b = parse(small_doc);
-    assert_ptr_equal(b, first);
-    json_decref(b);
-    jsonarena_end();
+    assert_arena_reused();
 }
 
 int main(void)
