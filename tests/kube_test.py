@@ -37,6 +37,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import opstest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
 WIRE = os.path.join(TESTS, "kube", "wire")
@@ -46,20 +48,10 @@ POD = os.path.join(TESTS, "fixtures", "apiserver-v1.20",
                    "validate-pod-create-cross-project-tag.json")
 RB_PATH = "/apis/rbac.authorization.k8s.io/v1/rolebindings"
 
-passed = 0
-failed = 0
 procs = []
 
-
-def report(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {what}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL {what}" + (f": {detail}" if detail else ""), flush=True)
-    return ok
+# One line a check, counted in opstest (the operability tests' report).
+report = opstest.check
 
 
 def wait_for(cond, timeout, step=0.02):
@@ -920,10 +912,10 @@ def main():
             print(f"logs kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    if failed:
+    if opstest.failed:
         print("(KEEP=1 keeps the logs)")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{opstest.passed} passed, {opstest.failed} failed")
+    return 1 if opstest.failed else 0
 
 
 if __name__ == "__main__":
