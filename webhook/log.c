@@ -74,7 +74,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_list ap;
     int n;
 
-    if (level < log_level)
+    if (!log_enabled(level))
         return;
     va_start(ap, fmt);
     n = vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -132,6 +132,7 @@ void log_review(enum review_endpoint ep, const json_t *req,
     const json_t *name_in = r; /* where the name is */
     const char *name_key = "name";
     const char *name = json_string_value(json_object_get(r, "name"));
+    const char *endpoint = ep == REVIEW_MUTATE ? "mutate" : "validate";
     struct jsonout o = {0};
     int i, n = 0;
 
@@ -148,8 +149,7 @@ void log_review(enum review_endpoint ep, const json_t *req,
     log_key(&o, "uid");
     log_str(&o, r, "uid", 128);
     log_key(&o, "endpoint");
-    jsonout_str(&o, ep == REVIEW_MUTATE ? "mutate" : "validate",
-                ep == REVIEW_MUTATE ? 6 : 8);
+    jsonout_str(&o, endpoint, strlen(endpoint));
     log_key(&o, "kind");
     log_str(&o, json_object_get(r, "kind"), "kind", 128);
     log_key(&o, "namespace");
