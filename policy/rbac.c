@@ -60,18 +60,16 @@ static const char *const rbac_kind_names[RBAC_NKINDS] = {
     "ServiceAccount"};
 
 /*
- * The request: what the registry's SubjectAccessReview asks. Upstream the
+ * The request: what the registry's SubjectAccessReview asks. The integrated
  * registry (openshift/image-registry pkg/dockerregistry/server/auth.go,
- * verifyImageStreamAccess -> verifyWithSAR) sends Resource
- * "imagestreams/layers" with no Subresource; DESIGN.md asks that
- * "<star>/layers" rules count as well, which is what Kubernetes does for a
- * request with resource imagestreams and subresource layers. The matcher
- * below follows DESIGN.md (RBAC_SUBRESOURCE set).
+ * verifyImageStreamAccess -> verifyWithSAR, every release from 3.11 on)
+ * sends Resource "imagestreams/layers" with an empty Subresource, so under
+ * Kubernetes' ResourceMatches (rbac/v1 helpers) a rule grants it with "*"
+ * or "imagestreams/layers", and "<star>/layers" does not.
  */
-#define RBAC_VERB        "get"
-#define RBAC_GROUP       "image.openshift.io"
-#define RBAC_RESOURCE    "imagestreams/layers"
-#define RBAC_SUBRESOURCE "layers"
+#define RBAC_VERB     "get"
+#define RBAC_GROUP    "image.openshift.io"
+#define RBAC_RESOURCE "imagestreams/layers"
 
 #define RBAC_SA_USER_PREFIX  "system:serviceaccount:"
 #define RBAC_SA_GROUP        "system:serviceaccounts"
@@ -322,11 +320,13 @@ static int rbac_group_matches(const json_t *groups)
 }
 
 /*
- * ResourceMatches: "*", the combined "resource/subresource", or
- * "<star>/subresource" when the request has a subresource. Neither
- * "resource/<star>" (Kubernetes declined it: kubernetes/enhancements#4961)
- * nor "<star>/<star>" is a wildcard, and "imagestreams" alone never covers a
- * subresource. (<star> is "*", spelled out to keep this comment a comment.)
+ * ResourceMatches for the registry's request (resource imagestreams/layers,
+ * no subresource): "*" or the resource itself. "<star>/layers" would match
+ * only a request whose subresource is "layers", which the registry never
+ * sends; neither "imagestreams/<star>" (Kubernetes declined it:
+ * kubernetes/enhancements#4961) nor "<star>/<star>" is a wildcard, and
+ * "imagestreams" alone is another resource. (<star> is "*", spelled out to
+ * keep this comment a comment.)
  */
 static int rbac_resource_matches(const json_t *resources)
 {
@@ -336,12 +336,8 @@ static int rbac_resource_matches(const json_t *resources)
     json_array_foreach(resources, i, e)
     {
         const char *r = json_string_value(e);
-        size_t sub = strlen(RBAC_SUBRESOURCE);
 
         if (strcmp(r, "*") == 0 || strcmp(r, RBAC_RESOURCE) == 0)
-            return 1;
-        if (sub > 0 && strlen(r) == sub + 2 && strncmp(r, "*/", 2) == 0 &&
-            strcmp(r + 2, RBAC_SUBRESOURCE) == 0)
             return 1;
     }
     return 0;
@@ -1389,11 +1385,14 @@ size_t rbac_role_count(const struct rbac *rb)
  * parts are kept (system:openshift:aggregate-to-{admin,edit,view,
  * cluster-reader}), which is all this index looks at.
  *
- * view: OpenShift's aggregate-to-view leaves `get imagestreams/layers`
- * commented out ("TODO let them pull images?"). Note that registry-viewer
- * carries the label rbac.authorization.k8s.io/aggregate-to-view, so a live
- * cluster's controller-filled view includes its layers rule; a source that
- * holds the filled view role is used as it is.
+ * view and cluster-reader: OpenShift's aggregate-to-view leaves `get
+ * imagestreams/layers` commented out ("TODO let them pull images?"), but
+ * registry-viewer carries the label rbac.authorization.k8s.io/aggregate-to-
+ * view (openshift-apiserver pkg/bootstrappolicy/policy.go), so on OpenShift 4
+ * the aggregation controller copies its rules into view, and cluster-reader
+ * aggregates every aggregate-to-view role too. Their definitions below hold
+ * registry-viewer's layers rule, as a live cluster's filled roles do; a
+ * source that holds the filled role is used as it is.
  */
 struct rbac_boot_rule {
     const char *const *verbs;
@@ -1514,6 +1513,8 @@ static const struct rbac_boot_rule rbac_boot_view[] = {
             "imagetags", "imagestreamimages"),
      NULL, NULL},
     {RBAC_READ, RBAC_IMAGE, RBAC_L("imagestreams/status"), NULL, NULL},
+    /* aggregated from registry-viewer (aggregate-to-view) */
+    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
 };
 
 static const struct rbac_boot_rule rbac_boot_cluster_reader[] = {
