@@ -7,6 +7,7 @@
 
 #include "base64.h"
 #include "imagecheck.h"
+#include "jsonload.h"
 #include "jsonout.h"
 #include "openshift.h"
 #include "podspec.h"
@@ -27,7 +28,7 @@ struct review_req {
 json_t *review_parse(const char *body, size_t len, struct err *err)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    json_t *root = jsonload_text(body, len, &jerr);
 
     if (root == NULL)
         err_set(err, "body is not JSON: %s (line %d, column %d)", jerr.text,

@@ -515,6 +515,21 @@ def test_main(tmp, certs):
         report(t is not None and t <= 1.0,
                f"RoleBinding deleted: /validate denies within 1 s ({t})")
 
+        # A string holding \u0000 (valid JSON; anyone who may write a
+        # RoleBinding may put one in an annotation) neither breaks the watch
+        # nor loses the event.
+        nul = puller_binding("nul")
+        nul["metadata"]["annotations"] = {"note": "a\x00b"}
+        stub.put(nul)
+        t = flip_time(wh, True)
+        report(t is not None and t <= 1.0,
+               f"RoleBinding with \\u0000 in an annotation: applied from the "
+               f"watch within 1 s ({t})")
+        stub.delete("RoleBinding", "project-b", "nul")
+        t = flip_time(wh, False)
+        report(t is not None and t <= 1.0,
+               f"RoleBinding with \\u0000 deleted: denied within 1 s ({t})")
+
         # Requests flow while the index changes under them.
         results = []
 

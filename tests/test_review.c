@@ -835,6 +835,144 @@ static void test_review_long_denial_is_cut_not_lost(void **state)
     config_free(cfg);
 }
 
+/*
+ * A string may hold \u0000 (Go's encoder writes a NUL so): never a 400, and
+ * never judged as the C string before the NUL ("nginx\u0000:latest" is not
+ * nginx:latest; namespace "project-b\u0000" is not project-b).
+ */
+static void test_review_nul_in_strings(void **state)
+{
+#define NUL_REVIEW(ns, sa, name, image)                                        \
+    "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","    \
+    "\"request\":{\"uid\":\"u\",\"kind\":{\"group\":\"\",\"version\":\"v1\","  \
+    "\"kind\":\"Pod\"},\"resource\":{\"resource\":\"pods\"},\"namespace\":"    \
+    "\"" ns "\",\"operation\":\"CREATE\",\"object\":{\"spec\":{"               \
+    "\"serviceAccountName\":\"" sa "\",\"containers\":[{\"name\":\"" name      \
+    "\",\"image\":\"" image "\"}]}}}}"
+#define CROSS REG "/project-b/app:v1"
+    static const struct {
+        const char *what, *text;
+        const char *patch;   /* the mutate patch, NULL: none */
+        int denied;          /* on validate */
+        const char *warning; /* the one warning on validate, NULL: none */
+    } cases[] = {
+        {"in an image: not nginx:latest",
+         NUL_REVIEW("project-a", "default", "app", "nginx\\u0000:latest"),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         0,
+         "container \"app\": image \"nginx\\u0000:latest\" is not a valid "
+         "image reference: invalid reference format"},
+        {"at the end of an image",
+         NUL_REVIEW("project-a", "default", "app", "nginx\\u0000"),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         0,
+         "container \"app\": image \"nginx\\u0000\" is not a valid image "
+         "reference: invalid reference format"},
+        {"in a cross-project image's project",
+         NUL_REVIEW("project-a", "default", "app",
+                    REG "/project-b\\u0000/app:v1"),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         0,
+         "container \"app\": image \"" REG "/project-b\\u0000/app:v1\" is not "
+         "a valid image reference: invalid reference format"},
+        {"in the namespace: project-b's image is another project's",
+         NUL_REVIEW("project-b\\u0000", "default", "app", CROSS),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         1, NULL},
+        {"in the namespace, an image of project-a",
+         NUL_REVIEW("project-a\\u0000x", "default", "app",
+                    REG "/project-a/app:v1"),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         1, NULL},
+        {"in the service account: not default, which is granted",
+         NUL_REVIEW("project-a", "default\\u0000x", "app", CROSS),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         1, NULL},
+        {"the same without the NUL: granted",
+         NUL_REVIEW("project-a", "default", "app", CROSS),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         0, NULL},
+        {"in a container name: named whole in the message",
+         NUL_REVIEW("project-a", "ci", "app\\u0000x", CROSS),
+         "[{\"op\":\"add\",\"path\":\"/spec/containers/0/imagePullPolicy\","
+         "\"value\":\"IfNotPresent\"}]",
+         1, NULL},
+    };
+    static const char puller[] =
+        "{\"kind\":\"RoleBinding\",\"apiVersion\":"
+        "\"rbac.authorization.k8s.io/v1\",\"metadata\":{\"name\":\"p\","
+        "\"namespace\":\"project-b\"},\"roleRef\":{\"kind\":\"ClusterRole\","
+        "\"name\":\"system:image-puller\"},\"subjects\":[{\"kind\":"
+        "\"ServiceAccount\",\"name\":\"default\",\"namespace\":\"project-a\"}]"
+        "}";
+    struct config *cfg = config_new_default();
+    struct rbac *rb = rbac_new();
+    json_t *b = json_loads(puller, 0, NULL);
+    struct err err = {{0}};
+    size_t i;
+
+    (void)state;
+    assert_non_null(cfg);
+    assert_non_null(b);
+    assert_int_equal(rbac_put(rb, b, &err), 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *rv = review_parse(cases[i].text, strlen(cases[i].text), &err);
+        json_t *mut, *val, *resp, *w;
+        const char *msg;
+
+        if (rv == NULL)
+            fail_msg("%s: %s", cases[i].what, err.msg);
+        mut = answer_of(REVIEW_MUTATE, rv, cfg, rb);
+        assert_patch(mut, cases[i].patch);
+        val = answer_of(REVIEW_VALIDATE, rv, cfg, rb);
+        resp = json_object_get(val, "response");
+        msg = json_string_value(
+            json_object_get(json_object_get(resp, "status"), "message"));
+        if (json_is_false(json_object_get(resp, "allowed")) != cases[i].denied)
+            fail_msg("%s: want denied=%d, got %s", cases[i].what,
+                     cases[i].denied, msg ? msg : "allowed");
+        w = json_object_get(resp, "warnings");
+        if (cases[i].warning == NULL
+                ? w != NULL
+                : json_array_size(w) != 1 ||
+                      strcmp(json_string_value(json_array_get(w, 0)),
+                             cases[i].warning) != 0)
+            fail_msg("%s: warning %s", cases[i].what,
+                     w ? json_string_value(json_array_get(w, 0)) : "(none)");
+        json_decref(mut);
+        json_decref(val);
+        json_decref(rv);
+    }
+    /* The name and the service account are quoted with the NUL shown. */
+    {
+        const char *t =
+            NUL_REVIEW("project-a", "ci\\u0000", "app\\u0000x", CROSS);
+        json_t *rv = review_parse(t, strlen(t), &err);
+        json_t *val = answer_of(REVIEW_VALIDATE, rv, cfg, rb);
+        const char *msg = json_string_value(json_object_get(
+            json_object_get(json_object_get(val, "response"), "status"),
+            "message"));
+
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, "container \"app\\u0000x\" uses"));
+        assert_non_null(strstr(msg, "service account \"ci\\u0000\""));
+        json_decref(val);
+        json_decref(rv);
+    }
+    json_decref(b);
+    rbac_free(rb);
+    config_free(cfg);
+#undef CROSS
+#undef NUL_REVIEW
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_review_warnings_are_short),
         cmocka_unit_test(test_review_too_many_containers),
         cmocka_unit_test(test_review_long_denial_is_cut_not_lost),
+        cmocka_unit_test(test_review_nul_in_strings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "jsonload.h"
 #include "log.h"
 #include "state.h"
 #include "strmap.h"
@@ -263,7 +264,7 @@ static void kube_why(struct kube_watcher *w, const char *fmt, ...)
 /* The message of a Status body (or its first bytes), into out. */
 static void kube_status_msg(const struct kube_buf *b, char *out, size_t n)
 {
-    json_t *st = b->len ? json_loadb(b->p, b->len, 0, NULL) : NULL;
+    json_t *st = b->len ? jsonload_text(b->p, b->len, NULL) : NULL;
     const char *msg = json_string_value(json_object_get(st, "message"));
     size_t i;
 
@@ -556,7 +557,7 @@ static int kube_event(struct kube_watcher *w, char *line, size_t len)
         len--;
     if (len == 0)
         return 0;
-    ev = json_loadb(line, len, 0, &je);
+    ev = jsonload_text(line, len, &je);
     if (ev == NULL) {
         kube_skip(w, "not JSON (%s at byte %d of %zu)", je.text, je.position,
                   len);
@@ -959,7 +960,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
                          : "");
             goto out;
         }
-        root = json_loadb(w->body.p, w->body.len, 0, NULL);
+        root = jsonload_text(w->body.p, w->body.len, NULL);
         items = json_object_get(root, "items");
         meta = json_object_get(root, "metadata");
         rv = json_string_value(json_object_get(meta, "resourceVersion"));

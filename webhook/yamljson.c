@@ -11,6 +11,8 @@
 
 #include <yaml.h>
 
+#include "jsonload.h"
+
 #define YAMLJSON_DEPTH_MAX 100
 /* Values made, counting each use of an alias: stops "billion laughs". */
 #define YAMLJSON_NODES_MAX (8u << 20)
@@ -105,7 +107,7 @@ static json_t *yamljson_node(struct yamljson_ctx *ctx, yaml_node_t *node,
             strlen(s) == n)
             v = yamljson_plain(s, n);
         else
-            v = json_stringn(s, n);
+            v = jsonload_string(s, n);
         if (v == NULL)
             err_set(ctx->err, "line %lu: scalar is not valid UTF-8",
                     (unsigned long)node->start_mark.line + 1);
@@ -221,7 +223,7 @@ json_t *yamljson_parse(const char *buf, size_t len, struct err *err)
     /* JSON is read by jansson: faster, and exact about numbers. */
     if (i < len && (buf[i] == '{' || buf[i] == '[')) {
         json_error_t jerr;
-        json_t *v = json_loadb(buf, len, 0, &jerr);
+        json_t *v = jsonload_text(buf, len, &jerr);
 
         if (v == NULL)
             err_set(err, "line %d, column %d: %s", jerr.line, jerr.column,
