@@ -1,16 +1,22 @@
-/* openshift.c - OpenShift's own image references: BuildConfigs,
- * DeploymentConfig triggers and ImageStream tags. */
+/* openshift.c - OpenShift's own image references: Builds and BuildConfigs,
+ * DeploymentConfig triggers, the image.openshift.io/triggers annotation,
+ * and ImageStream tags wherever they enter. */
 #include "openshift.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imagestream.h"
+#include "jsonload.h"
+#include "podspec.h"
+
+#define OPENSHIFT_TRIGGERS_KEY "image.openshift.io/triggers"
 
 static const char *const openshift_strategies[] = {
     "sourceStrategy", "dockerStrategy", "customStrategy"};
 
-/* Whether ref equals any "from" of the old BuildConfig. */
+/* Whether ref equals any "from" of the old Build or BuildConfig. */
 static int openshift_build_has(const json_t *old, const json_t *ref)
 {
     const json_t *spec = json_object_get(old, "spec");
@@ -41,8 +47,8 @@ const char *openshift_build_sa(const json_t *obj)
     return sa != NULL && sa[0] != '\0' ? sa : "builder";
 }
 
-void openshift_buildconfig(const struct imagecheck *ic, const json_t *obj,
-                           const json_t *old)
+void openshift_build(const struct imagecheck *ic, const char *kind,
+                     const json_t *obj, const json_t *old)
 {
     const json_t *spec = json_object_get(obj, "spec");
     char where[128];
@@ -58,7 +64,7 @@ void openshift_buildconfig(const struct imagecheck *ic, const json_t *obj,
         if (!json_is_object(from) ||
             (old != NULL && openshift_build_has(old, from)))
             continue;
-        snprintf(where, sizeof(where), "BuildConfig spec.strategy.%s.from",
+        snprintf(where, sizeof(where), "%s spec.strategy.%s.from", kind,
                  openshift_strategies[i]);
         imagecheck_object_ref(ic, where, from);
     }
@@ -70,8 +76,8 @@ void openshift_buildconfig(const struct imagecheck *ic, const json_t *obj,
         if (!json_is_object(from) ||
             (old != NULL && openshift_build_has(old, from)))
             continue;
-        snprintf(where, sizeof(where),
-                 "BuildConfig spec.source.images[%zu].from", i);
+        snprintf(where, sizeof(where), "%s spec.source.images[%zu].from", kind,
+                 i);
         imagecheck_object_ref(ic, where, from);
     }
 }
@@ -116,7 +122,8 @@ void openshift_dc_triggers(const struct imagecheck *ic, const json_t *obj,
     }
 }
 
-int openshift_dc_placeholder(const json_t *obj, const char *name)
+/* Whether a DeploymentConfig ImageChange trigger lists container name. */
+static int openshift_dc_placeholder(const json_t *obj, const char *name)
 {
     size_t i, j;
     json_t *t, *n;
@@ -138,6 +145,368 @@ int openshift_dc_placeholder(const json_t *obj, const char *name)
         }
     }
     return 0;
+}
+
+/* ---- the image.openshift.io/triggers annotation ---- */
+
+int openshift_annotation_kind(const char *kind)
+{
+    static const char *const kinds[] = {"Deployment", "StatefulSet",
+                                        "DaemonSet", "Job", "CronJob"};
+    size_t i;
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i], kind) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * The annotation of obj parsed: a new reference to its list, NULL when obj
+ * has none (*why empty) or when it is not a JSON list (*why says so).
+ */
+static json_t *openshift_annotation(const json_t *obj, char *why, size_t n)
+{
+    const json_t *a = json_object_get(
+        json_object_get(json_object_get(obj, "metadata"), "annotations"),
+        OPENSHIFT_TRIGGERS_KEY);
+    json_error_t jerr;
+    json_t *list;
+
+    why[0] = '\0';
+    if (a == NULL)
+        return NULL;
+    if (!json_is_string(a)) {
+        snprintf(why, n, "is not a string");
+        return NULL;
+    }
+    list = jsonload_text(json_string_value(a), json_string_length(a), &jerr);
+    if (list == NULL) {
+        snprintf(why, n, "is not JSON (%.80s)", jerr.text);
+        return NULL;
+    }
+    if (!json_is_array(list)) {
+        snprintf(why, n, "is not a JSON list");
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* The container a fieldPath names, as the trigger controller reads it. */
+struct openshift_target {
+    int init;         /* initContainers[...] rather than containers[...] */
+    long index;       /* >= 0: by index in that list; -1: by name */
+    const char *name; /* by name: borrowed from the fieldPath */
+    size_t name_len;
+};
+
+/*
+ * Parse fieldPath fp of a workload whose pod spec is at pointer, as
+ * OpenShift's trigger controller does (library-go pkg/image/trigger
+ * annotations.go: the pod spec path, then "containers[SEL]" or
+ * "initContainers[SEL]", then ".image"; SEL an index or ?(@.name=="NAME")).
+ * Returns 0, or -1 with why set.
+ */
+static int openshift_field_path(const char *fp, const char *pointer,
+                                struct openshift_target *t, char *why, size_t n)
+{
+    static const char name_pre[] = "?(@.name==\"", name_suf[] = "\")";
+    const char *p = pointer[0] == '/' ? pointer + 1 : pointer;
+    const char *sel, *end, *digits;
+    size_t len;
+
+    for (; *p != '\0'; p++, fp++)
+        if (*fp != (*p == '/' ? '.' : *p))
+            break;
+    if (*p != '\0' || *fp != '.') {
+        snprintf(why, n, "fieldPath is not under the pod template");
+        return -1;
+    }
+    fp++;
+    memset(t, 0, sizeof(*t));
+    if (strncmp(fp, "containers[", 11) == 0) {
+        sel = fp + 11;
+    } else if (strncmp(fp, "initContainers[", 15) == 0) {
+        t->init = 1;
+        sel = fp + 15;
+    } else {
+        snprintf(why, n, "fieldPath names no container list");
+        return -1;
+    }
+    end = strchr(sel, ']');
+    if (end == NULL || strcmp(end + 1 + (end[1] == '.'), "image") != 0) {
+        snprintf(why, n, "fieldPath is not a container's image");
+        return -1;
+    }
+    len = (size_t)(end - sel);
+    /* An index as strconv.Atoi reads it: a sign, then digits. */
+    digits = sel + (len > 1 && (sel[0] == '+' || sel[0] == '-'));
+    if (len - (size_t)(digits - sel) <= 9 &&
+        strspn(digits, "0123456789") == len - (size_t)(digits - sel) &&
+        digits < end) {
+        t->index = strtol(digits, NULL, 10);
+        if (sel[0] == '-' && t->index != 0) {
+            snprintf(why, n,
+                     "fieldPath names no container of the pod "
+                     "template");
+            return -1;
+        }
+        return 0;
+    }
+    /* Trimmed as TrimSuffix(TrimPrefix(sel, pre), suf) trims it. */
+    t->index = -1;
+    t->name = sel;
+    t->name_len = len;
+    if (len >= sizeof(name_pre) - 1 &&
+        memcmp(sel, name_pre, sizeof(name_pre) - 1) == 0) {
+        t->name += sizeof(name_pre) - 1;
+        t->name_len -= sizeof(name_pre) - 1;
+    }
+    if (t->name_len >= sizeof(name_suf) - 1 &&
+        memcmp(t->name + t->name_len - (sizeof(name_suf) - 1), name_suf,
+               sizeof(name_suf) - 1) == 0)
+        t->name_len -= sizeof(name_suf) - 1;
+    if (t->name_len == len) {
+        snprintf(why, n, "fieldPath selects no container by index or name");
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether container c (at index i of list init or not) is target t. */
+static int openshift_target_is(const struct openshift_target *t, int init,
+                               size_t i, const json_t *c)
+{
+    const char *name;
+
+    if (t->index >= 0)
+        return t->init == init && (size_t)t->index == i;
+    name = json_string_value(json_object_get(c, "name"));
+    return name != NULL && strlen(name) == t->name_len &&
+           memcmp(name, t->name, t->name_len) == 0;
+}
+
+/*
+ * Whether the pod spec has the container t names. By name the controller
+ * looks in both lists (GetContainerByName), by index in the one named.
+ */
+static int openshift_target_exists(const struct openshift_target *t,
+                                   const json_t *spec)
+{
+    int init;
+    size_t i;
+    json_t *c;
+
+    for (init = 1; init >= 0; init--) {
+        json_array_foreach(json_object_get(spec, podspec_lists[init ? 0 : 1]),
+                           i, c)
+        {
+            if (openshift_target_is(t, init, i, c))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Check entry i of list: 0 when the trigger controller can follow it
+ * (*target filled), else -1 with why set.
+ */
+static int openshift_trigger_entry(const json_t *list, size_t i,
+                                   const char *pointer, const json_t *spec,
+                                   struct openshift_target *target, char *why,
+                                   size_t n)
+{
+    const json_t *e = json_array_get(list, i), *from;
+    const char *kind, *name, *ns, *fp;
+    size_t j;
+
+    if (!json_is_object(e)) {
+        snprintf(why, n, "is not an object");
+        return -1;
+    }
+    from = json_object_get(e, "from");
+    kind = json_string_value(json_object_get(from, "kind"));
+    name = json_string_value(json_object_get(from, "name"));
+    ns = json_string_value(json_object_get(from, "namespace"));
+    fp = json_string_value(json_object_get(e, "fieldPath"));
+    if (kind == NULL || name == NULL || name[0] == '\0' ||
+        (json_object_get(from, "namespace") != NULL && ns == NULL)) {
+        snprintf(why, n, "from needs a kind and a name (strings)");
+        return -1;
+    }
+    if (strcmp(kind, "ImageStreamTag") != 0) {
+        snprintf(why, n,
+                 "from.kind \"%.40s\" is not followed (ImageStreamTag only)",
+                 kind);
+        return -1;
+    }
+    if (fp == NULL) {
+        snprintf(why, n, "fieldPath must be a string");
+        return -1;
+    }
+    if (openshift_field_path(fp, pointer, target, why, n) != 0)
+        return -1;
+    if (!openshift_target_exists(target, spec)) {
+        snprintf(why, n, "fieldPath names no container of the pod template");
+        return -1;
+    }
+    for (j = 0; j < i; j++) {
+        const char *other = json_string_value(
+            json_object_get(json_array_get(list, j), "fieldPath"));
+
+        if (other != NULL && strcmp(other, fp) == 0) {
+            snprintf(why, n, "fieldPath repeats entry %zu", j);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Whether list (old triggers, may be NULL) holds an entry with from. */
+static int openshift_trigger_seen(const json_t *list, const json_t *from)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(list, i, e)
+    {
+        if (json_equal(json_object_get(e, "from"), from))
+            return 1;
+    }
+    return 0;
+}
+
+void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
+                                  const char *pointer, const json_t *obj,
+                                  const json_t *old)
+{
+    const json_t *spec = podspec_find(obj, pointer);
+    char why[128], old_why[128], where[96];
+    json_t *list = openshift_annotation(obj, why, sizeof(why));
+    json_t *old_list = old != NULL
+                           ? openshift_annotation(old, old_why, sizeof(old_why))
+                           : NULL;
+    struct openshift_target t;
+    size_t i;
+    json_t *e;
+
+    if (list == NULL) {
+        if (why[0] != '\0')
+            verdict_warn(ic->v, VERDICT_TRIGGER_ANNOTATION,
+                         "%s annotation " OPENSHIFT_TRIGGERS_KEY
+                         " %s: OpenShift's trigger controller ignores it",
+                         kind, why);
+        goto out;
+    }
+    if (json_array_size(list) > OPENSHIFT_TRIGGERS_MAX) {
+        verdict_deny(ic->v, VERDICT_TOO_LARGE,
+                     "%s annotation " OPENSHIFT_TRIGGERS_KEY
+                     " holds %zu triggers, more than the %d this webhook "
+                     "reviews",
+                     kind, json_array_size(list), OPENSHIFT_TRIGGERS_MAX);
+        goto out;
+    }
+    json_array_foreach(list, i, e)
+    {
+        const json_t *from = json_object_get(e, "from");
+
+        if (openshift_trigger_entry(list, i, pointer, spec, &t, why,
+                                    sizeof(why)) != 0) {
+            verdict_warn(ic->v, VERDICT_TRIGGER_ANNOTATION,
+                         "%s annotation " OPENSHIFT_TRIGGERS_KEY
+                         "[%zu]: %s: OpenShift's trigger controller will not "
+                         "follow it",
+                         kind, i, why);
+            continue;
+        }
+        if (openshift_trigger_seen(old_list, from))
+            continue;
+        snprintf(where, sizeof(where), "%s " OPENSHIFT_TRIGGERS_KEY "[%zu]",
+                 kind, i);
+        imagecheck_object_ref(ic, where, from);
+    }
+out:
+    json_decref(list);
+    json_decref(old_list);
+}
+
+/* Whether a well-formed entry of the annotation names that container. */
+static int openshift_annotation_placeholder(const char *pointer,
+                                            const json_t *obj, size_t list_no,
+                                            size_t index)
+{
+    const json_t *spec = podspec_find(obj, pointer);
+    const json_t *c;
+    char why[128];
+    json_t *list = openshift_annotation(obj, why, sizeof(why));
+    struct openshift_target t;
+    int found = 0;
+    size_t i;
+
+    if (list_no > 1 || spec == NULL)
+        goto out;
+    c = json_array_get(json_object_get(spec, podspec_lists[list_no]), index);
+    for (i = 0;
+         !found && i < json_array_size(list) && i < OPENSHIFT_TRIGGERS_MAX; i++)
+        found = openshift_trigger_entry(list, i, pointer, spec, &t, why,
+                                        sizeof(why)) == 0 &&
+                openshift_target_is(&t, list_no == 0, index, c);
+out:
+    json_decref(list);
+    return found;
+}
+
+int openshift_placeholder(const char *kind, const char *pointer,
+                          const json_t *obj, size_t list, size_t index,
+                          const char *name)
+{
+    if (strcmp(kind, "DeploymentConfig") == 0)
+        return openshift_dc_placeholder(obj, name);
+    if (openshift_annotation_kind(kind))
+        return openshift_annotation_placeholder(pointer, obj, list, index);
+    return 0;
+}
+
+/* ---- ImageStream tags ---- */
+
+/*
+ * The rules for one tag (a TagReference: name, from) named tag_name of
+ * image stream is_name in namespace ns; subject says where it is for
+ * messages ("ImageStream tag \"v1\"").
+ */
+static void openshift_tag(const struct config *cfg, struct verdict *v,
+                          const char *ns, const char *is_name,
+                          const char *tag_name, const json_t *tag,
+                          const char *subject)
+{
+    const json_t *from = json_object_get(tag, "from");
+    const char *kind = json_string_value(json_object_get(from, "kind"));
+    const char *src = json_string_value(json_object_get(from, "name"));
+    const char *src_ns = json_string_value(json_object_get(from, "namespace"));
+    size_t stream_len;
+
+    if (cfg->warn_dated_tags && imagestream_tag_is_dated(tag_name))
+        verdict_warn(v, VERDICT_DATED_TAG,
+                     "%s: the tag name embeds a date: it names one revision "
+                     "forever and default image pruning never removes it",
+                     subject);
+    if (kind == NULL || strcmp(kind, "ImageStreamTag") != 0 || src == NULL)
+        return;
+    if (src_ns == NULL || src_ns[0] == '\0')
+        src_ns = ns;
+    /* "<tag>" alone names a tag of this same stream */
+    stream_len = strchr(src, ':') != NULL ? strcspn(src, ":") : 0;
+    if (strcmp(src_ns, ns) == 0 &&
+        (stream_len == 0 || (strlen(is_name) == stream_len &&
+                             strncmp(src, is_name, stream_len) == 0)))
+        return;
+    verdict_act(v, (int)cfg->cross_stream_aliases, VERDICT_CROSS_STREAM_ALIAS,
+                "%s tracks ImageStreamTag \"%s/%s\" of another image stream: "
+                "an alias (a tracking tag) works only inside one image "
+                "stream; make a permanent tag instead: oc tag %s/%s %s/%s:%s",
+                subject, src_ns, src, src_ns, src, ns, is_name, tag_name);
 }
 
 /* Whether the old ImageStream has a tag equal to tag (name and from). */
@@ -163,6 +532,7 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
 {
     const char *is_name = json_string_value(
         json_object_get(json_object_get(obj, "metadata"), "name"));
+    char subject[300];
     size_t i;
     json_t *t;
 
@@ -172,37 +542,40 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
                        t)
     {
         const char *name = json_string_value(json_object_get(t, "name"));
-        const json_t *from = json_object_get(t, "from");
-        const char *kind = json_string_value(json_object_get(from, "kind"));
-        const char *src = json_string_value(json_object_get(from, "name"));
-        const char *src_ns =
-            json_string_value(json_object_get(from, "namespace"));
-        size_t stream_len;
 
         if (name == NULL || (old != NULL && openshift_is_has(old, t)))
             continue;
-        if (cfg->warn_dated_tags && imagestream_tag_is_dated(name))
-            verdict_warn(v, VERDICT_DATED_TAG,
-                         "ImageStream tag \"%s\": the tag name embeds a date: "
-                         "it names one revision forever and default image "
-                         "pruning never removes it",
-                         name);
-        if (kind == NULL || strcmp(kind, "ImageStreamTag") != 0 || src == NULL)
-            continue;
-        if (src_ns == NULL || src_ns[0] == '\0')
-            src_ns = ns;
-        /* "<tag>" alone names a tag of this same stream */
-        stream_len = strchr(src, ':') != NULL ? strcspn(src, ":") : 0;
-        if (strcmp(src_ns, ns) == 0 &&
-            (stream_len == 0 || (strlen(is_name) == stream_len &&
-                                 strncmp(src, is_name, stream_len) == 0)))
-            continue;
-        verdict_act(v, (int)cfg->cross_stream_aliases,
-                    VERDICT_CROSS_STREAM_ALIAS,
-                    "ImageStream tag \"%s\" tracks ImageStreamTag \"%s/%s\" "
-                    "of another image stream: an alias (a tracking tag) works "
-                    "only inside one image stream; make a permanent tag "
-                    "instead: oc tag %s/%s %s/%s:%s",
-                    name, src_ns, src, src_ns, src, ns, is_name, name);
+        snprintf(subject, sizeof(subject), "ImageStream tag \"%.200s\"", name);
+        openshift_tag(cfg, v, ns, is_name, name, t, subject);
     }
+}
+
+void openshift_imagestreamtag(const struct config *cfg, struct verdict *v,
+                              const char *ns, const char *kind,
+                              const json_t *obj, const json_t *old)
+{
+    const char *field = strcmp(kind, "ImageTag") == 0 ? "spec" : "tag";
+    const json_t *tag = json_object_get(obj, field);
+    const json_t *old_tag = json_object_get(old, field);
+    const char *full = json_string_value(
+        json_object_get(json_object_get(obj, "metadata"), "name"));
+    const char *tag_name = json_string_value(json_object_get(tag, "name"));
+    char is_name[256], subject[300];
+    size_t n;
+
+    if (!json_is_object(tag) || full == NULL)
+        return;
+    if (old_tag != NULL &&
+        json_equal(json_object_get(old_tag, "name"),
+                   json_object_get(tag, "name")) &&
+        json_equal(json_object_get(old_tag, "from"),
+                   json_object_get(tag, "from")))
+        return;
+    /* metadata.name is "<stream>:<tag>" */
+    n = strcspn(full, ":");
+    snprintf(is_name, sizeof(is_name), "%.*s", (int)n, full);
+    if (tag_name == NULL || tag_name[0] == '\0')
+        tag_name = full[n] == ':' ? full + n + 1 : "";
+    snprintf(subject, sizeof(subject), "%s \"%.200s\"", kind, full);
+    openshift_tag(cfg, v, ns, is_name, tag_name, tag, subject);
 }

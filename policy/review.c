@@ -206,14 +206,13 @@ static int review_blank(const char *s)
 
 /* The rules of /validate for every container of a pod spec. */
 static void review_validate_podspec(const struct review_req *r,
-                                    struct imagecheck *ic, const json_t *spec,
-                                    const json_t *old_spec)
+                                    struct imagecheck *ic, const char *pointer,
+                                    const json_t *spec, const json_t *old_spec)
 {
     const json_t *sa_secrets;
     size_t l, i;
     json_t *c;
 
-    ic->sa = podspec_service_account(spec);
     ic->pull_secrets = 1;
     sa_secrets = rbac_service_account_pull_secrets(ic->rb, r->ns, ic->sa);
     ic->has_pull_secret =
@@ -235,10 +234,9 @@ static void review_validate_podspec(const struct review_req *r,
              * breaks when a binding is removed later. */
             if (old_spec != NULL && review_image_in(old_spec, image))
                 continue;
-            /* An ImageChange trigger fills this image in. */
+            /* A trigger fills this image in. */
             if (review_blank(image) &&
-                strcmp(r->kind, "DeploymentConfig") == 0 &&
-                openshift_dc_placeholder(r->object, name))
+                openshift_placeholder(r->kind, pointer, r->object, l, i, name))
                 continue;
             snprintf(where, sizeof(where), "%s \"%.63s\"", review_list_words[l],
                      name);
@@ -246,6 +244,31 @@ static void review_validate_podspec(const struct review_req *r,
         }
     }
     ic->pull_secrets = 0;
+}
+
+/*
+ * The rules of /validate for an object with a pod spec at pointer. On
+ * UPDATE a reference is skipped only when the old object held it for the
+ * same service account: a new account has to pull every reference.
+ */
+static void review_validate_workload(const struct review_req *r,
+                                     struct imagecheck *ic, const char *pointer,
+                                     const json_t *old)
+{
+    const json_t *spec = podspec_find(r->object, pointer);
+    const json_t *old_spec = podspec_find(old, pointer);
+
+    if (spec == NULL)
+        return;
+    ic->sa = podspec_service_account(spec);
+    if (old_spec == NULL ||
+        strcmp(podspec_service_account(old_spec), ic->sa) != 0)
+        old = old_spec = NULL;
+    review_validate_podspec(r, ic, pointer, spec, old_spec);
+    if (strcmp(r->kind, "DeploymentConfig") == 0)
+        openshift_dc_triggers(ic, r->object, old);
+    else if (openshift_annotation_kind(r->kind))
+        openshift_trigger_annotation(ic, r->kind, pointer, r->object, old);
 }
 
 /* Run the rules of /validate that apply to this request into v. */
@@ -264,26 +287,26 @@ static void review_validate_rules(const struct review_req *r,
     ic.ns = r->ns;
     ic.v = v;
     if (pointer != NULL) {
-        const json_t *spec = podspec_find(r->object, pointer);
-
-        if (spec != NULL)
-            review_validate_podspec(r, &ic, spec,
-                                    update ? podspec_find(old, pointer) : NULL);
-        if (spec != NULL && strcmp(r->kind, "DeploymentConfig") == 0)
-            openshift_dc_triggers(&ic, r->object, old);
+        review_validate_workload(r, &ic, pointer, old);
         return;
     }
     if (r->subresource[0] != '\0' ||
-        (!update && strcmp(r->operation, "CREATE") != 0))
+        (!update && strcmp(r->operation, "CREATE") != 0) ||
+        strcmp(r->version, "v1") != 0)
         return;
     if (strcmp(r->group, "build.openshift.io") == 0 &&
-        strcmp(r->version, "v1") == 0 && strcmp(r->kind, "BuildConfig") == 0) {
+        (strcmp(r->kind, "BuildConfig") == 0 ||
+         strcmp(r->kind, "Build") == 0)) {
         ic.sa = openshift_build_sa(r->object);
-        openshift_buildconfig(&ic, r->object, old);
-    } else if (strcmp(r->group, "image.openshift.io") == 0 &&
-               strcmp(r->version, "v1") == 0 &&
-               strcmp(r->kind, "ImageStream") == 0) {
-        openshift_imagestream(cfg, v, r->ns, r->object, old);
+        if (old != NULL && strcmp(openshift_build_sa(old), ic.sa) != 0)
+            old = NULL;
+        openshift_build(&ic, r->kind, r->object, old);
+    } else if (strcmp(r->group, "image.openshift.io") == 0) {
+        if (strcmp(r->kind, "ImageStream") == 0)
+            openshift_imagestream(cfg, v, r->ns, r->object, old);
+        else if (strcmp(r->kind, "ImageStreamTag") == 0 ||
+                 strcmp(r->kind, "ImageTag") == 0)
+            openshift_imagestreamtag(cfg, v, r->ns, r->kind, r->object, old);
     }
 }
 

@@ -17,6 +17,7 @@ const char *verdict_reason_name(enum verdict_reason r)
         [VERDICT_PULL_SECRET] = "pull-secret",
         [VERDICT_CROSS_STREAM_ALIAS] = "cross-stream-alias",
         [VERDICT_TOO_LARGE] = "too-large",
+        [VERDICT_TRIGGER_ANNOTATION] = "trigger-annotation",
     };
 
     return (unsigned)r < VERDICT_REASONS ? names[r] : "unknown";

@@ -18,6 +18,7 @@ enum verdict_reason {
     VERDICT_PULL_SECRET,
     VERDICT_CROSS_STREAM_ALIAS,
     VERDICT_TOO_LARGE,
+    VERDICT_TRIGGER_ANNOTATION,
     VERDICT_REASONS /* how many there are */
 };
 
@@ -30,7 +31,8 @@ struct verdict {
 };
 
 /* The reason's name ("cross-project", "invalid-reference", "dated-tag",
- * "latest", "pull-secret", "cross-stream-alias"); static storage. */
+ * "latest", "pull-secret", "cross-stream-alias", "too-large",
+ * "trigger-annotation"); static storage. */
 const char *verdict_reason_name(enum verdict_reason r);
 
 /* Start empty. Returns 0, or -1 on out of memory. */

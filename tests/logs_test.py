@@ -24,7 +24,8 @@ FIELDS = {"time": str, "level": str, "msg": str, "uid": str, "endpoint": str,
           "decision": str, "patch_ops": int, "warnings": int, "reasons": list,
           "duration_us": int}
 REASONS = {"cross-project", "invalid-reference", "dated-tag", "latest",
-           "pull-secret", "cross-stream-alias", "too-large"}
+           "pull-secret", "cross-stream-alias", "too-large",
+           "trigger-annotation"}
 
 
 def plant_secret(review):

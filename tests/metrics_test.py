@@ -35,8 +35,8 @@ LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"')
 TYPES = {"counter", "gauge", "histogram", "summary", "untyped"}
 KINDS = {"Pod", "PodTemplate", "ReplicationController", "ReplicaSet",
          "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob",
-         "DeploymentConfig", "BuildConfig", "ImageStream",
-         "EphemeralContainers"}
+         "DeploymentConfig", "BuildConfig", "Build", "ImageStream",
+         "ImageStreamTag", "ImageTag", "EphemeralContainers"}
 
 
 def parse_value(s):
@@ -295,7 +295,8 @@ def main():
           f"patch_operations_total moved by {e['patch_ops']}",
           f"{delta(before, after, 'patch_operations_total')}")
     reasons = ["cross-project", "invalid-reference", "dated-tag", "latest",
-               "pull-secret", "cross-stream-alias", "too-large"]
+               "pull-secret", "cross-stream-alias", "too-large",
+               "trigger-annotation"]
     w = sum(delta(before, after, "warnings_total", reason=r) for r in reasons)
     check(w == e["warnings"] > 0,
           f"warnings_total by reason adds up to the {e['warnings']} warnings "

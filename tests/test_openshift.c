@@ -14,6 +14,7 @@
 #include "review.h"
 
 #define REG "image-registry.openshift-image-registry.svc:5000"
+#define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* One case: an object of kind in project-a, its expected outcome. */
 struct os_case {
@@ -246,6 +247,419 @@ static void test_openshift_deploymentconfig(void **state)
     os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A RoleBinding in project-b of system:image-puller to project-a's sa. */
+static void puller_for(char *buf, size_t n, const char *sa)
+{
+    snprintf(buf, n,
+             "{\"kind\":\"RoleBinding\",\"apiVersion\":"
+             "\"rbac.authorization.k8s.io/v1\",\"metadata\":{\"name\":\"p\","
+             "\"namespace\":\"project-b\"},\"roleRef\":{\"kind\":"
+             "\"ClusterRole\",\"name\":\"system:image-puller\"},\"subjects\":"
+             "[{\"kind\":\"ServiceAccount\",\"name\":\"%s\",\"namespace\":"
+             "\"project-a\"}]}",
+             sa);
+}
+
+/* tmpl with every "%s" replaced by ref, into out (n bytes). */
+static void fill(char *out, size_t n, const char *tmpl, const char *ref)
+{
+    size_t o = 0, r = strlen(ref);
+
+    for (; *tmpl != '\0'; tmpl++) {
+        if (tmpl[0] == '%' && tmpl[1] == 's') {
+            assert_true(o + r < n);
+            memcpy(out + o, ref, r);
+            o += r;
+            tmpl++;
+            continue;
+        }
+        assert_true(o + 1 < n);
+        out[o++] = *tmpl;
+    }
+    out[o] = '\0';
+}
+
+/* One field that holds a reference: the object with %s where it goes. */
+struct field_case {
+    const char *group, *kind;
+    const char *object; /* printf format, one %s: the reference */
+    int object_ref;     /* the reference is {kind, namespace, name} */
+    const char *sa;     /* who pulls */
+};
+
+#define PODSPEC(list, sa)                                                      \
+    "{\"serviceAccountName\":\"" sa "\",\"" list "\":[{\"name\":\"app\","      \
+    "\"image\":\"%s\"}]}"
+#define TEMPLATE(list)                                                         \
+    "{\"spec\":{\"template\":{\"spec\":" PODSPEC(list, "ci") "}}}"
+#define ANNOTATED(kind_path_open, kind_path_close, path)                       \
+    "{\"metadata\":{\"annotations\":{\"image.openshift.io/triggers\":"         \
+    "\"[{\\\"from\\\":%s,\\\"fieldPath\\\":\\\"" path                          \
+    ".containers[?(@.name==\\\\\\\"app\\\\\\\")].image\\\"}]\"}},"             \
+    "\"spec\":" kind_path_open                                                 \
+    "{\"serviceAccountName\":\"ci\",\"containers\":"                           \
+    "[{\"name\":\"app\",\"image\":\" \"}]}" kind_path_close "}"
+
+/*
+ * Every kind and field that holds a reference: a cross-project reference is
+ * denied without a grant, and allowed with one for the account that pulls.
+ */
+static void test_openshift_every_reference_field(void **state)
+{
+    static const struct field_case fields[] = {
+        {"", "Pod", "{\"spec\":" PODSPEC("containers", "ci") "}", 0, "ci"},
+        {"", "Pod", "{\"spec\":" PODSPEC("initContainers", "ci") "}", 0, "ci"},
+        {"", "Pod", "{\"spec\":" PODSPEC("ephemeralContainers", "ci") "}", 0,
+         "ci"},
+        {"", "Pod",
+         "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":"
+         "\"%s\"}]}}",
+         0, "default"},
+        {"", "PodTemplate",
+         "{\"template\":{\"spec\":" PODSPEC("containers", "ci") "}}", 0, "ci"},
+        {"", "ReplicationController", TEMPLATE("containers"), 0, "ci"},
+        {"apps", "ReplicaSet", TEMPLATE("containers"), 0, "ci"},
+        {"apps", "Deployment", TEMPLATE("initContainers"), 0, "ci"},
+        {"apps", "StatefulSet", TEMPLATE("containers"), 0, "ci"},
+        {"apps", "DaemonSet", TEMPLATE("containers"), 0, "ci"},
+        {"batch", "Job", TEMPLATE("containers"), 0, "ci"},
+        {"batch", "CronJob",
+         "{\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{"
+         "\"spec\":" PODSPEC("containers", "ci") "}}}}}",
+         0, "ci"},
+        {"apps.openshift.io", "DeploymentConfig", TEMPLATE("containers"), 0,
+         "ci"},
+        {"apps.openshift.io", "DeploymentConfig",
+         "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"ci\","
+         "\"containers\":[{\"name\":\"app\",\"image\":\" \"}]}},\"triggers\":"
+         "[{\"type\":\"ImageChange\",\"imageChangeParams\":{"
+         "\"containerNames\":[\"app\"],\"from\":%s}}]}}",
+         1, "ci"},
+        {"build.openshift.io", "BuildConfig",
+         "{\"spec\":{\"strategy\":{\"sourceStrategy\":{\"from\":%s}}}}", 1,
+         "builder"},
+        {"build.openshift.io", "BuildConfig",
+         "{\"spec\":{\"serviceAccount\":\"ci\",\"strategy\":{"
+         "\"dockerStrategy\":{\"from\":%s}}}}",
+         1, "ci"},
+        {"build.openshift.io", "BuildConfig",
+         "{\"spec\":{\"strategy\":{\"customStrategy\":{\"from\":%s}}}}", 1,
+         "builder"},
+        {"build.openshift.io", "BuildConfig",
+         "{\"spec\":{\"source\":{\"images\":[{\"from\":%s}]}}}", 1, "builder"},
+        {"build.openshift.io", "Build",
+         "{\"spec\":{\"strategy\":{\"sourceStrategy\":{\"from\":%s}}}}", 1,
+         "builder"},
+        {"build.openshift.io", "Build",
+         "{\"spec\":{\"serviceAccount\":\"ci\",\"strategy\":{"
+         "\"dockerStrategy\":{\"from\":%s}}}}",
+         1, "ci"},
+        {"build.openshift.io", "Build",
+         "{\"spec\":{\"strategy\":{\"customStrategy\":{\"from\":%s}}}}", 1,
+         "builder"},
+        {"build.openshift.io", "Build",
+         "{\"spec\":{\"source\":{\"images\":[{\"from\":%s},{\"from\":%s}]}}}",
+         1, "builder"},
+        {"apps", "Deployment",
+         ANNOTATED("{\"template\":{\"spec\":", "}}", "spec.template.spec"), 2,
+         "ci"},
+        {"apps", "StatefulSet",
+         ANNOTATED("{\"template\":{\"spec\":", "}}", "spec.template.spec"), 2,
+         "ci"},
+        {"apps", "DaemonSet",
+         ANNOTATED("{\"template\":{\"spec\":", "}}", "spec.template.spec"), 2,
+         "ci"},
+        {"batch", "Job",
+         ANNOTATED("{\"template\":{\"spec\":", "}}", "spec.template.spec"), 2,
+         "ci"},
+        {"batch", "CronJob",
+         ANNOTATED("{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":",
+                   "}}}}", "spec.jobTemplate.spec.template.spec"),
+         2, "ci"},
+    };
+    /* Object references as a field holds them; in an annotation escaped. */
+    static const char *const refs[] = {
+        "{\"kind\":\"ImageStreamTag\",\"namespace\":\"project-b\",\"name\":"
+        "\"app:v1\"}",
+        "{\"kind\":\"ImageStreamImage\",\"namespace\":\"project-b\","
+        "\"name\":\"app@sha256:" SHA "\"}",
+        "{\"kind\":\"DockerImage\",\"name\":\"" REG "/project-b/app:v1\"}",
+    };
+    static const char annotation_ref[] =
+        "{\\\"kind\\\":\\\"ImageStreamTag\\\",\\\"namespace\\\":"
+        "\\\"project-b\\\",\\\"name\\\":\\\"app:v1\\\"}";
+    char object[2048], bindings[512];
+    size_t f, r;
+
+    (void)state;
+    for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+        const struct field_case *fc = &fields[f];
+        size_t n_refs = fc->object_ref == 1 ? 3 : 1;
+
+        puller_for(bindings, sizeof(bindings), fc->sa);
+        for (r = 0; r < n_refs; r++) {
+            const char *ref = fc->object_ref == 0   ? REG "/project-b/app:v1"
+                              : fc->object_ref == 2 ? annotation_ref
+                                                    : refs[r];
+            struct os_case c = {fc->kind, fc->group, fc->kind, NULL, NULL,
+                                object,   NULL,      1,        NULL, NULL};
+
+            fill(object, sizeof(object), fc->object, ref);
+            os_run(&c); /* no grant: denied */
+            c.bindings = bindings;
+            c.denied = 0;
+            os_run(&c); /* granted to the account that pulls */
+        }
+    }
+}
+
+/*
+ * UPDATE keeps (service account, reference) pairs: the same reference under
+ * another service account is judged again, for the new account.
+ */
+static void test_openshift_service_account_swap(void **state)
+{
+#define DEPLOY(sa)                                                             \
+    "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"" sa          \
+    "\",\"containers\":[{\"name\":\"app\",\"image\":\"" REG                    \
+    "/project-b/app:v1\"}]}}}}"
+#define BUILD(sa)                                                              \
+    "{\"spec\":{\"serviceAccount\":\"" sa "\",\"strategy\":{"                  \
+    "\"sourceStrategy\":{\"from\":" IST("project-b", "ruby:3.1") "}}}}"
+#define DCONF(sa)                                                              \
+    "{\"spec\":{\"template\":{\"spec\":{\"serviceAccountName\":\"" sa          \
+    "\",\"containers\":[{\"name\":\"app\",\"image\":\"\"}]}},\"triggers\":"    \
+    "[{\"type\":\"ImageChange\",\"imageChangeParams\":{\"containerNames\":"    \
+    "[\"app\"],\"from\":" IST("project-b", "app:v1") "}}]}}"
+#define ANNOT(sa)                                                              \
+    "{\"metadata\":{\"annotations\":{\"image.openshift.io/triggers\":"         \
+    "\"[{\\\"from\\\":{\\\"kind\\\":\\\"ImageStreamTag\\\",\\\"namespace\\\":" \
+    "\\\"project-b\\\",\\\"name\\\":\\\"app:v1\\\"},\\\"fieldPath\\\":"        \
+    "\\\"spec.template.spec.containers[0].image\\\"}]\"}},\"spec\":{"          \
+    "\"template\":{\"spec\":{\"serviceAccountName\":\"" sa "\","               \
+    "\"containers\":[{\"name\":\"app\",\"image\":\"\"}]}}}}"
+#define CI_PULLER                                                              \
+    "{\"kind\":\"RoleBinding\",\"apiVersion\":"                                \
+    "\"rbac.authorization.k8s.io/v1\",\"metadata\":{\"name\":\"p\","           \
+    "\"namespace\":\"project-b\"},\"roleRef\":{\"kind\":\"ClusterRole\","      \
+    "\"name\":\"system:image-puller\"},\"subjects\":[{\"kind\":"               \
+    "\"ServiceAccount\",\"name\":\"ci\",\"namespace\":\"project-a\"}]}"
+    static const struct {
+        const char *group, *kind, *ci, *other, *message;
+    } kinds[] = {
+        {"apps", "Deployment", DEPLOY("ci"), DEPLOY("other"),
+         "container \"app\" uses image \"" REG "/project-b/app:v1\" from "
+         "project \"project-b\", but service account \"other\" of project "
+         "\"project-a\" may not pull from it (no RBAC grant of get on "
+         "imagestreams/layers there); fix: oc policy add-role-to-user "
+         "system:image-puller system:serviceaccount:project-a:other "
+         "--namespace=project-b"},
+        {"build.openshift.io", "BuildConfig", BUILD("ci"), BUILD("other"),
+         NULL},
+        {"build.openshift.io", "Build", BUILD("ci"), BUILD("other"), NULL},
+        {"apps.openshift.io", "DeploymentConfig", DCONF("ci"), DCONF("other"),
+         "DeploymentConfig spec.triggers[0] uses ImageStreamTag "
+         "\"project-b/app:v1\" from project \"project-b\", but service "
+         "account \"other\" of project \"project-a\" may not pull from it "
+         "(no RBAC grant of get on imagestreams/layers there); fix: oc "
+         "policy add-role-to-user system:image-puller "
+         "system:serviceaccount:project-a:other --namespace=project-b"},
+        {"apps", "Deployment", ANNOT("ci"), ANNOT("other"),
+         "Deployment image.openshift.io/triggers[0] uses ImageStreamTag "
+         "\"project-b/app:v1\" from project \"project-b\", but service "
+         "account \"other\" of project \"project-a\" may not pull from it "
+         "(no RBAC grant of get on imagestreams/layers there); fix: oc "
+         "policy add-role-to-user system:image-puller "
+         "system:serviceaccount:project-a:other --namespace=project-b"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        /* ci may pull; other may not. */
+        struct os_case c = {kinds[i].kind,    kinds[i].group,
+                            kinds[i].kind,    NULL,
+                            CI_PULLER,        kinds[i].other,
+                            kinds[i].ci,      1,
+                            kinds[i].message, NULL};
+
+        os_run(&c); /* ci -> other, same reference: judged for other */
+        c.object = kinds[i].ci;
+        c.old = kinds[i].other;
+        c.denied = 0;
+        c.message = NULL;
+        os_run(&c); /* other -> ci: judged, ci may pull */
+        c.bindings = NULL;
+        c.object = c.old = kinds[i].other;
+        os_run(&c); /* same account, same reference: not judged again */
+    }
+#undef DEPLOY
+#undef BUILD
+#undef DCONF
+#undef ANNOT
+#undef CI_PULLER
+}
+
+#define TRIGGERS_APP(list, app_image)                                          \
+    "{\"metadata\":{\"annotations\":{\"image.openshift.io/triggers\":" list    \
+    "}},\"spec\":{\"template\":{\"spec\":{\"initContainers\":[{\"name\":"      \
+    "\"init\",\"image\":\"busybox:1.36\"}],\"containers\":[{\"name\":\"app\"," \
+    "\"image\":\"" app_image "\"},{\"name\":\"side\",\"image\":\" \"}]}}}}"
+/* app and side are placeholders; with NAMED app has an image of its own. */
+#define TRIGGERS(list) TRIGGERS_APP(list, "")
+#define NAMED(list)    TRIGGERS_APP(list, "nginx:1.25")
+#define ENTRY(kind, ns, name, path)                                            \
+    "{\\\"from\\\":{\\\"kind\\\":\\\"" kind "\\\",\\\"namespace\\\":\\\"" ns   \
+    "\\\",\\\"name\\\":\\\"" name "\\\"},\\\"fieldPath\\\":\\\"" path "\\\"}"
+#define APP_PATH                                                               \
+    "spec.template.spec.containers[?(@.name==\\\\\\\"app\\\\\\\")].image"
+#define SIDE_PATH "spec.template.spec.containers[1].image"
+#define WARN_ENTRY(i, why)                                                     \
+    "Deployment annotation image.openshift.io/triggers[" #i "]: " why          \
+    ": OpenShift's trigger controller will not follow it"
+
+static void test_openshift_trigger_annotation(void **state)
+{
+    static const struct os_case cases[] = {
+        {"same project, both placeholders named", "apps", "Deployment", NULL,
+         NULL,
+         TRIGGERS("\"[" ENTRY("ImageStreamTag", "project-a", "app:v1",
+                              APP_PATH) "," ENTRY("ImageStreamTag", "",
+                                                  "side:v1", SIDE_PATH) "]\""),
+         NULL, 0, NULL, NULL},
+        {"cross-project", "apps", "Deployment", NULL, NULL,
+         TRIGGERS("\"[" ENTRY("ImageStreamTag", "project-b", "app:v1",
+                              APP_PATH) "," ENTRY("ImageStreamTag", "",
+                                                  "side:v1", SIDE_PATH) "]\""),
+         NULL, 1,
+         "Deployment image.openshift.io/triggers[0] uses "
+         "ImageStreamTag "
+         "\"project-b/app:v1\" from project \"project-b\", but "
+         "service "
+         "account \"default\" of project \"project-a\" may not "
+         "pull from it "
+         "(no RBAC grant of get on imagestreams/layers there); "
+         "fix: oc "
+         "policy add-role-to-user system:image-puller "
+         "system:serviceaccount:project-a:default "
+         "--namespace=project-b",
+         NULL},
+        {"a placeholder no trigger names is an invalid reference", "apps",
+         "Deployment", NULL, NULL,
+         TRIGGERS("\"[" ENTRY("ImageStreamTag", "project-a", "app:v1",
+                              APP_PATH) "]\""),
+         NULL, 0, NULL,
+         "container \"side\": image \" \" is not a valid image "
+         "reference: "
+         "invalid reference format"},
+        {"not JSON", "apps", "Deployment", NULL, NULL,
+         "{\"metadata\":{\"annotations\":{\"image.openshift.io/"
+         "triggers\":"
+         "\"[{\"}},\"spec\":{\"template\":{\"spec\":{"
+         "\"containers\":[{"
+         "\"name\":\"app\",\"image\":\"nginx:1.25\"}]}}}}",
+         NULL, 0, NULL,
+         "Deployment annotation image.openshift.io/triggers is not "
+         "JSON "
+         "(string or '}' expected near end of file): OpenShift's "
+         "trigger "
+         "controller ignores it"},
+        {"not a list", "apps", "Deployment", NULL, NULL,
+         "{\"metadata\":{\"annotations\":{\"image.openshift.io/"
+         "triggers\":"
+         "\"{}\"}},\"spec\":{\"template\":{\"spec\":{"
+         "\"containers\":[{"
+         "\"name\":\"app\",\"image\":\"nginx:1.25\"}]}}}}",
+         NULL, 0, NULL,
+         "Deployment annotation image.openshift.io/triggers is not "
+         "a JSON "
+         "list: OpenShift's trigger controller ignores it"},
+        {"an entry that is not an object", "apps", "Deployment", NULL, NULL,
+         TRIGGERS(
+             "\"[1," ENTRY("ImageStreamTag", "", "app:v1", APP_PATH) "," ENTRY(
+                 "ImageStreamTag", "", "side:v1", SIDE_PATH) "]\""),
+         NULL, 0, NULL, WARN_ENTRY(0, "is not an object")},
+        {"an unknown kind", "apps", "Deployment", NULL, NULL,
+         NAMED("\"[" ENTRY("DockerImage", "", REG "/project-b/app:v1",
+                           APP_PATH) "," ENTRY("ImageStreamTag", "", "side:v1",
+                                               SIDE_PATH) "]\""),
+         NULL, 0, NULL,
+         WARN_ENTRY(0, "from.kind \"DockerImage\" is not followed "
+                       "(ImageStreamTag only)")},
+        {"no name", "apps", "Deployment", NULL, NULL,
+         NAMED("\"[" ENTRY("ImageStreamTag", "", "", APP_PATH) "," ENTRY(
+             "ImageStreamTag", "", "side:v1", SIDE_PATH) "]\""),
+         NULL, 0, NULL,
+         WARN_ENTRY(0, "from needs a kind and a name (strings)")},
+        {"a fieldPath outside the pod template", "apps", "Deployment", NULL,
+         NULL,
+         NAMED("\"[" ENTRY(
+             "ImageStreamTag", "", "app:v1",
+             "spec.containers[0].image") "," ENTRY("ImageStreamTag", "",
+                                                   "side:v1", SIDE_PATH) "]"
+                                                                         "\""),
+         NULL, 0, NULL,
+         WARN_ENTRY(0, "fieldPath is not under the pod template")},
+        {"a fieldPath to another field", "apps", "Deployment", NULL, NULL,
+         NAMED("\"[" ENTRY("ImageStreamTag", "", "app:v1",
+                           "spec.template.spec.containers[0]."
+                           "name") "," ENTRY("ImageStreamTag", "", "side:v1",
+                                             SIDE_PATH) "]\""),
+         NULL, 0, NULL, WARN_ENTRY(0, "fieldPath is not a container's image")},
+        {"a fieldPath naming no container", "apps", "Deployment", NULL, NULL,
+         NAMED("\"[" ENTRY("ImageStreamTag", "", "app:v1",
+                           "spec.template.spec.containers[5]."
+                           "image") "," ENTRY("ImageStreamTag", "", "side:v1",
+                                              SIDE_PATH) "]\""),
+         NULL, 0, NULL,
+         WARN_ENTRY(0, "fieldPath names no container of the pod template")},
+        {"a fieldPath twice", "apps", "Deployment", NULL, NULL,
+         NAMED("\"[" ENTRY("ImageStreamTag", "", "side:v1",
+                           SIDE_PATH) "," ENTRY("ImageStreamTag", "", "side:v2",
+                                                SIDE_PATH) "]\""),
+         NULL, 0, NULL, WARN_ENTRY(1, "fieldPath repeats entry 0")},
+        {"an init container by index, cross-project", "apps", "Deployment",
+         NULL, NULL,
+         TRIGGERS("\"[" ENTRY(
+             "ImageStreamTag", "project-b", "tools:v1",
+             "spec.template.spec.initContainers[0]."
+             "image") "," ENTRY("ImageStreamTag", "", "app:v1",
+                                APP_PATH) "," ENTRY("Im"
+                                                    "ag"
+                                                    "eS"
+                                                    "tr"
+                                                    "ea"
+                                                    "mT"
+                                                    "a"
+                                                    "g",
+                                                    "",
+                                                    "si"
+                                                    "de"
+                                                    ":v"
+                                                    "1",
+                                                    SIDE_PATH) "]\""),
+         NULL, 1, NULL, NULL},
+        {"UPDATE keeping the trigger", "apps", "Deployment", NULL, NULL,
+         TRIGGERS("\"[" ENTRY("ImageStreamTag", "project-b", "app:v1",
+                              APP_PATH) "," ENTRY("ImageStreamTag", "",
+                                                  "side:v1", SIDE_PATH) "]\""),
+         TRIGGERS("\"[" ENTRY("ImageStreamTag", "project-b", "app:v1",
+                              APP_PATH) "," ENTRY("ImageStreamTag", "",
+                                                  "side:v1", SIDE_PATH) "]\""),
+         0, NULL, NULL},
+        {"not followed on a ReplicaSet", "apps", "ReplicaSet", NULL, NULL,
+         NAMED("\"[" ENTRY("ImageStreamTag", "project-b", "app:v1",
+                           APP_PATH) "," ENTRY("ImageStreamTag", "", "side:v1",
+                                               SIDE_PATH) "]\""),
+         NULL, 0, NULL,
+         "container \"side\": image \" \" is not a valid image reference: "
+         "invalid reference format"},
+    };
+
+    (void)state;
+    os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 #define IS(tags)                                                               \
     "{\"metadata\":{\"name\":\"app\",\"namespace\":\"project-a\"},"            \
     "\"spec\":{\"tags\":" tags "}}"
@@ -298,6 +712,95 @@ static void test_openshift_imagestream(void **state)
          "ImageStream", NULL, NULL,
          IS("[" TAG("prod", IST("project-b", "app:v1")) "]"),
          IS("[" TAG("prod", IST("project-b", "app:v1")) "]"), 0, NULL, NULL},
+    };
+
+    (void)state;
+    os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+#define ISTAG(name, tag)                                                       \
+    "{\"metadata\":{\"name\":\"" name "\",\"namespace\":\"project-a\"},"       \
+    "\"tag\":" tag "}"
+#define IMAGETAG(name, tag)                                                    \
+    "{\"metadata\":{\"name\":\"" name "\",\"namespace\":\"project-a\"},"       \
+    "\"spec\":" tag "}"
+
+static void test_openshift_imagestreamtag(void **state)
+{
+    static const struct os_case cases[] = {
+        {"alias inside the stream", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL, ISTAG("app:prod", TAG("prod", IST("", "app:v1"))), NULL, 0,
+         NULL, NULL},
+        {"alias to another stream", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL, ISTAG("app:prod", TAG("prod", IST("", "other:v1"))), NULL,
+         1,
+         "ImageStreamTag \"app:prod\" tracks ImageStreamTag "
+         "\"project-a/other:v1\" of another image stream: an alias (a "
+         "tracking tag) works only inside one image stream; make a permanent "
+         "tag instead: oc tag project-a/other:v1 project-a/app:prod",
+         NULL},
+        {"alias to another project", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL, ISTAG("app:prod", TAG("prod", IST("project-b", "app:v1"))),
+         NULL, 1, NULL, NULL},
+        {"tag name from metadata.name", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL,
+         ISTAG("app:prod", "{\"from\":" IST("project-b", "app:v1") "}"), NULL,
+         1,
+         "ImageStreamTag \"app:prod\" tracks ImageStreamTag "
+         "\"project-b/app:v1\" of another image stream: an alias (a "
+         "tracking tag) works only inside one image stream; make a permanent "
+         "tag instead: oc tag project-b/app:v1 project-a/app:prod",
+         NULL},
+        {"warn mode", "image.openshift.io", "ImageStreamTag",
+         "{\"imageStreams\":{\"crossStreamAliases\":\"warn\"}}", NULL,
+         ISTAG("app:prod", TAG("prod", IST("", "other:v1"))), NULL, 0, NULL,
+         "ImageStreamTag \"app:prod\" tracks ImageStreamTag "
+         "\"project-a/other:v1\" of another image stream: an alias (a "
+         "tracking tag) works only inside one image stream; make a permanent "
+         "tag instead: oc tag project-a/other:v1 project-a/app:prod"},
+        {"a permanent tag is no alias", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL,
+         ISTAG("app:prod",
+               TAG("prod", "{\"kind\":\"ImageStreamImage\",\"namespace\":"
+                           "\"project-b\",\"name\":\"app@sha256:" SHA "\"}")),
+         NULL, 0, NULL, NULL},
+        {"dated tag name", "image.openshift.io", "ImageStreamTag", NULL, NULL,
+         ISTAG("app:2019-05-01",
+               TAG("2019-05-01", "{\"kind\":\"DockerImage\",\"name\":"
+                                 "\"quay.io/org/app:v2\"}")),
+         NULL, 0, NULL,
+         "ImageStreamTag \"app:2019-05-01\": the tag name embeds a date: it "
+         "names one revision forever and default image pruning never removes "
+         "it"},
+        {"no tag (an image only)", "image.openshift.io", "ImageStreamTag", NULL,
+         NULL, "{\"metadata\":{\"name\":\"app:x\"},\"image\":{}}", NULL, 0,
+         NULL, NULL},
+        {"UPDATE keeping the alias", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL, ISTAG("app:prod", TAG("prod", IST("project-b", "app:v1"))),
+         ISTAG("app:prod", TAG("prod", IST("project-b", "app:v1"))), 0, NULL,
+         NULL},
+        {"UPDATE making it an alias", "image.openshift.io", "ImageStreamTag",
+         NULL, NULL, ISTAG("app:prod", TAG("prod", IST("project-b", "app:v1"))),
+         ISTAG("app:prod", TAG("prod", IST("", "app:v1"))), 1, NULL, NULL},
+        {"ImageTag: alias to another project", "image.openshift.io", "ImageTag",
+         NULL, NULL,
+         IMAGETAG("app:prod", TAG("prod", IST("project-b", "app:v1"))), NULL, 1,
+         "ImageTag \"app:prod\" tracks ImageStreamTag \"project-b/app:v1\" of "
+         "another image stream: an alias (a tracking tag) works only inside "
+         "one image stream; make a permanent tag instead: oc tag "
+         "project-b/app:v1 project-a/app:prod",
+         NULL},
+        {"ImageTag: alias inside the stream", "image.openshift.io", "ImageTag",
+         NULL, NULL, IMAGETAG("app:prod", TAG("prod", IST("", "app:v1"))), NULL,
+         0, NULL, NULL},
+        {"ImageTag: dated", "image.openshift.io", "ImageTag", NULL, NULL,
+         IMAGETAG("app:20190501", TAG("20190501", IST("", "app:v1"))), NULL, 0,
+         NULL,
+         "ImageTag \"app:20190501\": the tag name embeds a date: it names one "
+         "revision forever and default image pruning never removes it"},
+        {"other group", "example.com", "ImageStreamTag", NULL, NULL,
+         ISTAG("app:prod", TAG("prod", IST("project-b", "app:v1"))), NULL, 0,
+         NULL, NULL},
     };
 
     (void)state;
@@ -384,7 +887,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_openshift_buildconfig),
         cmocka_unit_test(test_openshift_deploymentconfig),
+        cmocka_unit_test(test_openshift_every_reference_field),
+        cmocka_unit_test(test_openshift_service_account_swap),
+        cmocka_unit_test(test_openshift_trigger_annotation),
         cmocka_unit_test(test_openshift_imagestream),
+        cmocka_unit_test(test_openshift_imagestreamtag),
         cmocka_unit_test(test_openshift_pull_secrets),
     };
 

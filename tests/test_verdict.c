@@ -19,8 +19,9 @@
 static void test_verdict_reason_names(void **state)
 {
     static const char *const want[VERDICT_REASONS] = {
-        "cross-project", "invalid-reference",  "dated-tag", "latest",
-        "pull-secret",   "cross-stream-alias", "too-large"};
+        "cross-project", "invalid-reference", "dated-tag",
+        "latest",        "pull-secret",       "cross-stream-alias",
+        "too-large",     "trigger-annotation"};
     int r;
 
     (void)state;

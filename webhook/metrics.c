@@ -33,7 +33,10 @@ static const char *const metrics_kinds[] = {"Pod",
                                             "CronJob",
                                             "DeploymentConfig",
                                             "BuildConfig",
+                                            "Build",
                                             "ImageStream",
+                                            "ImageStreamTag",
+                                            "ImageTag",
                                             "EphemeralContainers",
                                             "other"};
 #define METRICS_KINDS (sizeof(metrics_kinds) / sizeof(metrics_kinds[0]))
