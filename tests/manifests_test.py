@@ -40,7 +40,10 @@ CORE_RULES = [
 ]
 VALIDATE_ONLY = [
     ("build.openshift.io", "v1", "buildconfigs"),
+    ("build.openshift.io", "v1", "builds"),
     ("image.openshift.io", "v1", "imagestreams"),
+    ("image.openshift.io", "v1", "imagestreamtags"),
+    ("image.openshift.io", "v1", "imagetags"),
 ]
 KINDS = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
          "ConfigMap", "Deployment", "Service", "PodDisruptionBudget",
