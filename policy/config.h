@@ -36,7 +36,8 @@ struct config {
     size_t max_body; /* server.maxBodyBytes */
 };
 
-/* Returns a new config holding the defaults of DESIGN.md, NULL on ENOMEM. */
+/* Returns a new config holding the defaults (README, Configuration), NULL on
+ * ENOMEM. */
 struct config *config_new_default(void);
 
 /*
