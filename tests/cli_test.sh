@@ -57,6 +57,14 @@ expect "review: bad bindings name the file and item" 2 "bad-bindings.yaml: .*Rol
 expect "review: an answer, exit 0" 0 '"kind":"AdmissionReview"' "$bin" review mutate "$tmp/review.json"
 expect "review: --config=FILE form" 0 '"uid":' "$bin" review mutate --config="$root/hack/config.yaml" "$tmp/review.json"
 expect "review: from stdin" 0 '"allowed":true' sh -c "\"$bin\" review mutate - <\"$tmp/review.json\""
+# \u0000 in a string is valid JSON (Go writes a NUL so): an answer, never
+# exit 2, and the image is judged whole, not as the part before the NUL.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["request"]; c=d["request"]["object"]["spec"]["containers"][0]; c["image"]="nginx\0:latest"; del c["imagePullPolicy"]; json.dump(d, open(sys.argv[2],"w"))' \
+    "$root/tests/fixtures/apiserver-v1.20/validate-pod-create-init-containers.json" "$tmp/nul.json"
+expect "review: \\u0000 in an image, validate" 0 'image \\"nginx\\\\u0000:latest\\" is not a valid image reference' \
+    "$bin" review validate "$tmp/nul.json"
+expect "review: \\u0000 in an image, mutate: IfNotPresent" 0 "^patch: \\['IfNotPresent'\\]$" \
+    sh -c "\"$bin\" review mutate \"$tmp/nul.json\" | python3 -c 'import base64,json,sys; a=json.load(sys.stdin)[\"response\"]; p=json.loads(base64.b64decode(a[\"patch\"])); v=[o[\"value\"] for o in p if o[\"path\"].endswith(\"containers/0/imagePullPolicy\")]; print(\"patch:\", v)'"
 expect "serve: no certificate" 2 "needs --tls-cert and --tls-key" "$bin" serve
 expect "serve: extra argument" 2 "takes no argument" "$bin" serve --tls-cert a --tls-key b extra
 expect "test: no directory" 2 "needs at least one DIR" "$bin" test
