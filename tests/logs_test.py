@@ -96,7 +96,8 @@ def main():
                 problems.append(f"{k} missing or not {t.__name__}: {line}")
         want = {
             "uid": r["uid"], "endpoint": ep, "kind": r["kind"]["kind"],
-            "namespace": r.get("namespace", ""),
+            # A NUL is read as the six characters \u0000 (jsonload.h).
+            "namespace": r.get("namespace", "").replace("\0", "\\u0000"),
             "operation": r.get("operation", ""),
             "warnings": len(resp.get("warnings", [])),
             "level": "info",
