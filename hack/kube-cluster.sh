@@ -264,7 +264,7 @@ halt() {
             sleep 0.1
         done
         if alive "$d" "$name"; then
-            echo "kube-cluster.sh: $name (PID $pid) ignored TERM: KILL" >&2
+            echo "kube-cluster.sh: $name (PID $pid) still running 10 s after TERM: KILL" >&2
             kill -KILL "$pid" 2>/dev/null || true
             for _ in $(seq 50); do
                 alive "$d" "$name" || break
