@@ -2,7 +2,8 @@
 # kube-cluster.sh - a throw-away Kubernetes control plane (etcd, kube-apiserver,
 # kube-controller-manager) on 127.0.0.1, built from Debian's source package.
 #
-#   hack/kube-cluster.sh install        apt: Go, etcd, dpkg-dev, deb-src lines
+#   hack/kube-cluster.sh install [--check]  apt: Go, etcd, dpkg-dev, deb-src
+#                                       lines (--check: only when missing)
 #   hack/kube-cluster.sh build          print the bin dir, building it once
 #   hack/kube-cluster.sh start DIR      PKI, etcd, apiserver, controller-manager
 #   hack/kube-cluster.sh restart-apiserver DIR
@@ -28,9 +29,30 @@ etcd_port=${KUBE_ETCD_PORT:-2379}
 api_port=${KUBE_API_PORT:-6443}
 cm_port=${KUBE_CM_PORT:-10257}
 
+# What start needs is there: etcd, curl, ss and openssl, and either the
+# binaries built for the source version apt knows or what builds them.
+kube_missing() {
+    local cmd v
+    for cmd in etcd curl ss openssl; do
+        command -v "$cmd" >/dev/null 2>&1 || return 0
+    done
+    v=$(kube_version)
+    [ -n "$v" ] || return 0
+    [ -x "$cache_root/kube-$v/bin/kube-apiserver" ] &&
+        [ -x "$cache_root/kube-$v/bin/kube-controller-manager" ] && return 1
+    for cmd in go dpkg-source; do
+        command -v "$cmd" >/dev/null 2>&1 || return 0
+    done
+    [ -f /usr/share/gocode/src/github.com/modern-go/reflect2/go_above_118.go ] || return 0
+    return 1
+}
+
 # The Debian packages this script needs; install adds deb-src lines too,
 # since apt-get source needs them.
 kube_install() {
+    if [ "${1:-}" = "--check" ] && ! kube_missing; then
+        return 0
+    fi
     [ "$(id -u)" -eq 0 ] || die "install: run as root (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
     local src=/etc/apt/sources.list.d/debian.sources
@@ -388,10 +410,10 @@ kube_stop() {
 }
 
 case "${1:-}" in
-install) kube_install ;;
+install) kube_install "${2:-}" ;;
 build) kube_build ;;
 start) [ $# -eq 2 ] || die "usage: hack/kube-cluster.sh start DIR"; kube_start "$2" ;;
 restart-apiserver) [ $# -eq 2 ] || die "usage: hack/kube-cluster.sh restart-apiserver DIR"; kube_restart_apiserver "$2" ;;
 stop) [ $# -eq 2 ] || die "usage: hack/kube-cluster.sh stop DIR"; kube_stop "$2" ;;
-*) die "usage: hack/kube-cluster.sh install|build|start DIR|restart-apiserver DIR|stop DIR" ;;
+*) die "usage: hack/kube-cluster.sh install [--check]|build|start DIR|restart-apiserver DIR|stop DIR" ;;
 esac
