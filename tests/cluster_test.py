@@ -27,20 +27,24 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import opstest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLUSTER = os.path.join(ROOT, "hack", "kube-cluster.sh")
-# Ports of the control plane (kube-cluster.sh's defaults, passed on).
-PORTS = {"KUBE_ETCD_PORT": 2379, "KUBE_API_PORT": 6443, "KUBE_CM_PORT": 10257}
+# Ports of the control plane, passed to kube-cluster.sh: free loopback
+# ports picked at start (etcd's peer port is the next one), or the
+# environment's.
+PORTS = {"KUBE_ETCD_PORT": 0, "KUBE_API_PORT": 0, "KUBE_CM_PORT": 0}
 WEBHOOK_NS = "image-policy-webhook"
 WEBHOOK_SA = f"system:serviceaccount:{WEBHOOK_NS}:image-policy-webhook"
 REGISTRY = "image-registry.openshift-image-registry.svc:5000"
@@ -421,13 +425,6 @@ def scenario_cross_project(wh):
     same = kubectl("create", "--dry-run=server", "-f", "-",
                    stdin=pod("app", cross("project-a"), "project-a"))
     check(same.returncode == 0, "same-project image allowed", stderr_line(same))
-    # OpenShift's system:image-puller, which plain Kubernetes lacks.
-    must(kubectl("apply", "-f", "-", stdin={
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-        "metadata": {"name": "system:image-puller"},
-        "rules": [{"apiGroups": ["image.openshift.io", ""],
-                   "resources": ["imagestreams/layers"], "verbs": ["get"]}]}),
-         "ClusterRole system:image-puller")
     must(kubectl("create", "rolebinding", "pull-a", "-n", "project-b",
                  "--clusterrole=system:image-puller",
                  "--serviceaccount=project-a:default"), "kubectl create rolebinding")
@@ -462,7 +459,7 @@ def scenario_aggregation(wh):
     and view grant no pull until a ClusterRole labelled aggregate-to-edit or
     aggregate-to-view adds get imagestreams/layers (as OpenShift's
     registry-viewer does); then the webhook allows."""
-    for ns in ("project-c", "project-d"):
+    for ns in ("project-b", "project-c", "project-d"):
         namespace(ns)
     must(kubectl("create", "rolebinding", "c-view", "-n", "project-b",
                  "--clusterrole=view", "--serviceaccount=project-c:default"),
@@ -513,6 +510,7 @@ def scenario_replicaset_events(wh):
     say why."""
     ns = "project-e"
     namespace(ns)
+    namespace("project-b")
     img = cross("project-b")
     must(kubectl("create", "rolebinding", "pull-e", "-n", "project-b",
                  "--clusterrole=system:image-puller",
@@ -552,6 +550,8 @@ def scenario_apiserver_restart(wh):
     decides from the last state, its watches resume, and a binding made
     after the restart is honoured."""
     granted, denied = ("project-a", cross("project-b")), ("project-c", cross("project-d"))
+    for ns in ("project-a", "project-b", "project-c", "project-d"):
+        namespace(ns)
     must(kubectl("create", "rolebinding", "pull-a2", "-n", "project-b",
                  "--clusterrole=system:image-puller",
                  "--serviceaccount=project-a:default"), "bind before restart")
@@ -714,6 +714,24 @@ def ports_listening():
     return sorted(p for p in map(str, Env.ports_used) if p in busy)
 
 
+def port_free(port):
+    with socket.socket() as so:
+        try:
+            so.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def pick_ports():
+    for k in PORTS:
+        PORTS[k] = int(os.environ.get(k) or 0)
+        while not PORTS[k]:
+            p = opstest.free_port()
+            if k != "KUBE_ETCD_PORT" or (p < 65535 and port_free(p + 1)):
+                PORTS[k] = p
+
+
 def finish():
     for name, text in figures:
         print(f"# {name}: {text}")
@@ -740,6 +758,7 @@ def main():
     Env.tmp = tempfile.mkdtemp(prefix="ipw-cluster-")
     Env.cluster = os.path.join(Env.tmp, "cluster")
     Env.kubeconfig = os.path.join(Env.cluster, "admin.kubeconfig")
+    pick_ports()
     Env.port, Env.health = opstest.free_port(), opstest.free_port()
     Env.ports_used = [Env.port, Env.health, PORTS["KUBE_API_PORT"],
                       PORTS["KUBE_ETCD_PORT"], PORTS["KUBE_ETCD_PORT"] + 1,
@@ -789,6 +808,15 @@ def main():
         Env.objs, Env.ca_bundle = objs, ca_bundle
         namespace("project-x")
         check(register(), "webhooks registered (URL on 127.0.0.1, CA bundle) and called")
+        # OpenShift's system:image-puller, which plain Kubernetes lacks
+        # (the webhook's bootstrap fallback would know it; a source that
+        # defines it is what a cluster would show).
+        must(kubectl("apply", "-f", "-", stdin={
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "system:image-puller"},
+            "rules": [{"apiGroups": ["image.openshift.io", ""],
+                       "resources": ["imagestreams/layers"], "verbs": ["get"]}]}),
+             "ClusterRole system:image-puller")
 
         for name, fn in (("latency", scenario_latency),
                          ("pull-policy", scenario_pull_policy),
