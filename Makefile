@@ -2,6 +2,7 @@
 #
 #   make               build bin/image-policy-webhook
 #   make test          install missing deps, build, run every test
+#   make e2e-cluster   the same binary against a real kube-apiserver (slow once)
 #   make run           install missing deps, build, dev certs, serve on :8443
 #   make SANITIZE=address,undefined test   the same under ASan and UBSan
 #   make format-check  fail on any clang-format difference
@@ -141,6 +142,18 @@ certs-test: $(BIN)
 	BIN=$(BIN) tests/reload_test.sh
 	BIN=$(BIN) tests/mtls_test.sh
 	BIN=$(BIN) tests/manifests_test.sh
+
+# A real control plane on loopback (hack/kube-cluster.sh: etcd,
+# kube-apiserver and kube-controller-manager v1.20 from Debian's source
+# package, built once and cached under /var/cache/image-policy-webhook) and
+# tests/cluster_test.py's scenarios through it with kubectl; bounded in time,
+# every process stopped by its PID. Not part of `make test`.
+.PHONY: e2e-cluster
+e2e-cluster: deps
+	hack/kube-cluster.sh install --check
+	hack/kube-cluster.sh build >/dev/null
+	$(MAKE) all
+	BIN=$(BIN) python3 tests/cluster_test.py
 
 test: deps
 	$(MAKE) all

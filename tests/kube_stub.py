@@ -4,7 +4,7 @@
     tests/kube_stub.py --cert tls.crt --key tls.key [--client-ca ca.crt]
                        [--token T]... [--data LIST.json]... [--openshift]
                        [--port N] [--down] [--bookmark-interval S]
-                       [--page-cap N]
+                       [--page-cap N] [--forbid RESOURCE]...
 
 Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
 (recorded in tests/kube/wire/, see its README.md), over HTTPS/1.1:
@@ -27,7 +27,11 @@ Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
   than the last compaction gets one ERROR event (Status, code 410, reason
   Expired) and the end of the stream;
 - authentication by bearer token (--token, changed over the control port)
-  or by a client certificate signed by --client-ca; 401 otherwise.
+  or by a client certificate signed by --client-ca; 401 otherwise;
+- authorization before routing, as RBAC does: a resource named by --forbid
+  gets 403 Forbidden (kube-apiserver's Status, the User and resource named)
+  for list and watch, images included, which a real server answers 403 and
+  not 404 when the caller lacks the grant, OpenShift or not.
 
 Initial objects come from --data files (kubectl's List output). The store's
 resourceVersion starts at the highest one found; watches from below it are
@@ -43,7 +47,11 @@ control port (plain HTTP on 127.0.0.1) changes the world:
     POST /cut      drop every API connection (no final chunk)
     POST /compact  {"kick": true}  forget history (410 for older versions);
                    kick: open watches get the ERROR 410 event and end
-    POST /down, POST /up   stop and start listening on the same port
+    POST /down, POST /up   stop and start listening on the same port;
+                   /up {"restart": true}: as a restarted kube-apiserver,
+                   whose new watch cache starts at the current
+                   resourceVersion: watches from older ones get 410
+    POST /forbid   {"resources": [...]}  answered 403 from now on
     POST /tokens   {"tokens": [...]}  the bearer tokens accepted
     POST /expire-continue {"count": N}  the next N continue tokens get 410
     GET  /requests the API requests seen (method, path, query, user, token)
@@ -281,6 +289,7 @@ class Stub:
         for path in args.data or []:
             self.store.load(path)
         self.tokens = set(args.token or [])
+        self.forbidden = set(args.forbid or [])
         self.expire_continue = 0
         self.requests = []
         self.lock = threading.Lock()
@@ -454,6 +463,9 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(401, status(401, "Unauthorized", "Unauthorized"), False)
             return
         res = BY_PATH.get(url.path)
+        if res is not None and res in stub.forbidden:
+            self.forbid(res, user, q)
+            return
         if res is None or (res == "images" and not stub.args.openshift):
             body = b"404 page not found\n"
             self.headers_out(404, "text/plain; charset=utf-8", len(body))
@@ -463,6 +475,28 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
             self.watch(res, q)
         else:
             self.list(res, q)
+
+    def forbid(self, res, user, q):
+        """403 as kube-apiserver's RBAC authorizer answers it (recorded
+        from v1.20.2); a fieldSelector on metadata.name names the object."""
+        _, _, api, _ = RESOURCES[res]
+        group = api.rpartition("/")[0]
+        name = None
+        for term in (q.get("fieldSelector") or "").split(","):
+            if term.startswith("metadata.name="):
+                name = term.split("=", 1)[1]
+        verb = "watch" if q.get("watch") in ("1", "true") else "list"
+        who = user.split(":", 1)[1]
+        what = f"{res}.{group}" if group else res
+        msg = (f'{what}{f" {json.dumps(name)}" if name else ""} is forbidden: '
+               f'User "{who}" cannot {verb} resource "{res}" in API group '
+               f'"{group}" at the cluster scope')
+        details = {"name": name} if name else {}
+        details.update({"group": group, "kind": res} if group else {"kind": res})
+        body = status(403, "Forbidden", msg)
+        body["details"] = details
+        body["code"] = body.pop("code")
+        self.send_json(403, body)
 
     def list(self, res, q):
         store = self.server.stub.store
@@ -664,7 +698,13 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
                 stub.stop()
                 self.answer(200, {})
             elif self.path == "/up":
+                if body.get("restart"):
+                    with store.cond:
+                        store.compacted = store.rv
                 stub.start()
+                self.answer(200, {})
+            elif self.path == "/forbid":
+                stub.forbidden = set(body["resources"])
                 self.answer(200, {})
             elif self.path == "/expire-continue":
                 with store.cond:
@@ -699,6 +739,7 @@ def main():
     ap.add_argument("--down", action="store_true", help="start not listening")
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
     ap.add_argument("--page-cap", type=int, default=0)
+    ap.add_argument("--forbid", action="append", choices=sorted(RESOURCES))
     args = ap.parse_args()
     stub = Stub(args)
     if args.openshift:

@@ -10,7 +10,9 @@ RoleBinding added or deleted flips /validate within one second; a watch cut
 mid-stream resumes from its resourceVersion with no event lost; 410 Gone
 leads to a new list; a malformed event is logged and skipped; a rotated
 token file is used on the next request; a lost API keeps the last state
-(ready, deciding) and catches up when back; the periodic resync repairs
+(ready, deciding) and catches up when back (restarted: 410, listed again);
+a ClusterRole without the images rule (403, not 404) keeps it not ready;
+the periodic resync repairs
 what no event said; OpenShift's image config adds registries; kubeconfig
 variants (token, tokenFile, client certificate files and data, CA file and
 data, insecure-skip-tls-verify) connect and bad ones do not; the in-cluster
@@ -683,10 +685,15 @@ def test_main(tmp, certs):
         report(bool(wh.logged(r"deciding on the last known state \(\d+ s old\)")),
                "API lost: the log says it decides on the last known state and "
                "how old it is")
-        stub.call("POST", "/up", {})
+        # Back as a restarted kube-apiserver is: its new watch cache starts
+        # at the current resourceVersion, so the watches get 410 and list.
+        stub.call("POST", "/up", {"restart": True})
         t = flip_time(wh, True, 20)
         report(t is not None, f"API back: the change made while it was away "
                f"arrives ({t})")
+        report(bool(wait_for(lambda: wh.logged(
+            r"rolebindings: resourceVersion \d+ expired \(410 Gone"), 5)),
+            "API back after a restart: the old resourceVersion is 410, listed again")
 
         # SIGHUP reloads the config and keeps the live index.
         wh.signal(signal.SIGHUP)
@@ -740,6 +747,29 @@ def test_resync_openshift(tmp, certs):
         rc = wh.stop()
         stub.stop()
     report(rc == 0, "OpenShift: SIGTERM exits 0")
+
+
+def test_forbidden(tmp, certs):
+    """A ClusterRole without the images rule: kube-apiserver authorizes
+    before it routes, so plain Kubernetes answers 403, not 404."""
+    stub = Stub(tmp, certs, ["--token", "t", "--forbid", "images"],
+                name="stub-forbidden")
+    kc = kubeconfig(os.path.join(tmp, "forbid.kubeconfig"),
+                    f"https://127.0.0.1:{stub.port}",
+                    {"certificate-authority-data": b64file(f"{certs}/ca.crt")},
+                    {"token": "t"})
+    wh = Webhook(tmp, certs, ["--kubeconfig", kc], "webhook-forbidden")
+    try:
+        seen = wait_for(lambda: wh.logged(r"images.*HTTP 403: images\.config\."
+                                          r"openshift\.io \"cluster\" is forbidden"), 5)
+        report(bool(seen) and wh.readyz() == 503,
+               "images forbidden (403, not 404): not ready, the log says why",
+               f"readyz {wh.readyz()}")
+        stub.call("POST", "/forbid", {"resources": []})
+        report(wait_for(wh.ready, 10), "granted: 404 then, ready")
+    finally:
+        wh.stop()
+        stub.stop()
 
 
 def make_client_cert(tmp, certs):
@@ -904,7 +934,7 @@ def main():
     signal.alarm(int(os.environ.get("KUBE_TEST_TIMEOUT", "300")))
     tmp = tempfile.mkdtemp(prefix="kube-test-")
     tests = [test_conformance, test_main, test_resync_openshift,
-             test_kubeconfigs, test_in_cluster]
+             test_forbidden, test_kubeconfigs, test_in_cluster]
     try:
         certs = os.path.join(tmp, "certs")
         subprocess.run([os.path.join(ROOT, "hack", "dev-certs.sh"), certs],
