@@ -580,6 +580,83 @@ def scenario_apiserver_restart(wh):
           + (f" ({t} s)" if t is not None else ""))
 
 
+def scenario_openshift(wh):
+    """What OpenShift's own rules look like through a real API server: a
+    string holding \\u0000 (Go writes a NUL so) reviewed, not refused; the
+    image.openshift.io/triggers annotation judged; a service account swap
+    on UPDATE re-judged while a scale is not; a role that only the
+    webhook's bootstrap definitions know (registry-viewer)."""
+    for ns in ("project-g", "project-h"):
+        namespace(ns)
+    # A NUL in an image: the API server accepts it and defaults
+    # IfNotPresent (its parser fails); the webhooks answer, and the
+    # validating one warns, where a 400 would fail the create (Fail).
+    nul = pod("nul", "nginx\0:latest", "project-g")
+    r = kubectl("create", "--dry-run=server", "-o", "json", "-f", "-", stdin=nul)
+    got = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(r.returncode == 0 and
+          policies(got, ["spec"]) == ["IfNotPresent"],
+          "\\u0000 in an image: the pod is admitted, IfNotPresent",
+          stderr_line(r)[:300])
+    check('is not a valid image reference' in r.stderr and "\\u0000" in r.stderr,
+          "... with the invalid-reference warning, the NUL spelled out",
+          r.stderr[:300])
+    d = deployment("nul-note", "nginx:1.25", "project-g", 0)
+    d["metadata"]["annotations"] = {"note": "a\0b"}
+    r = kubectl("create", "--dry-run=server", "-f", "-", stdin=d)
+    check(r.returncode == 0, "\\u0000 in an annotation: admitted",
+          stderr_line(r)[:300])
+
+    # The triggers annotation: each from is a pull for the template's
+    # service account.
+    trig = deployment("triggered", "nginx:1.25", "project-g", 0)
+    trig["metadata"]["annotations"] = {"image.openshift.io/triggers": json.dumps([
+        {"from": {"kind": "ImageStreamTag", "name": "app:v1",
+                  "namespace": "project-h"},
+         "fieldPath": 'spec.template.spec.containers[?(@.name=="app")].image'}])}
+    r = kubectl("create", "--dry-run=server", "-f", "-", stdin=trig)
+    check(r.returncode != 0 and
+          'Deployment image.openshift.io/triggers[0] uses ImageStreamTag '
+          '"project-h/app:v1" from project "project-h"' in r.stderr,
+          "triggers annotation from another project: denied", stderr_line(r)[:400])
+    bad = deployment("bad-trigger", "nginx:1.25", "project-g", 0)
+    bad["metadata"]["annotations"] = {"image.openshift.io/triggers": "[{"}
+    r = kubectl("create", "--dry-run=server", "-f", "-", stdin=bad)
+    check(r.returncode == 0 and "is not JSON" in r.stderr,
+          "malformed triggers annotation: admitted with a warning",
+          r.stderr[:300])
+    # registry-viewer: no such ClusterRole on plain Kubernetes; the
+    # webhook's bootstrap definition grants the pull.
+    must(kubectl("create", "rolebinding", "viewer", "-n", "project-h",
+                 "--clusterrole=registry-viewer",
+                 "--serviceaccount=project-g:default"), "rolebinding to registry-viewer")
+
+    def trig_ok():
+        return kubectl("create", "--dry-run=server", "-f", "-",
+                       stdin=trig).returncode == 0
+    check(wait_for(trig_ok, FLIP_SECONDS, 0.1),
+          "... allowed once default may pull there (registry-viewer, a role "
+          "only the bootstrap definitions know)")
+
+    # A service account swap keeps the images but not the grant.
+    must(kubectl("create", "serviceaccount", "other", "-n", "project-g"),
+         "create serviceaccount other")
+    swap = deployment("swap", cross("project-h"), "project-g", 0)
+    must(kubectl("create", "-f", "-", stdin=swap), "create the Deployment (default may pull)")
+    r = kubectl("set", "serviceaccount", "deployment/swap", "other", "-n", "project-g")
+    check(r.returncode != 0 and 'service account "other" of project "project-g" '
+          'may not pull' in r.stderr,
+          "kubectl set serviceaccount to one without a grant: denied",
+          stderr_line(r)[:400])
+    must(kubectl("delete", "rolebinding", "viewer", "-n", "project-h"),
+         "delete the registry-viewer binding")
+    wait_for(lambda: not trig_ok(), FLIP_SECONDS, 0.1)
+    r = kubectl("scale", "deployment/swap", "--replicas=0", "-n", "project-g")
+    check(r.returncode == 0,
+          "the same (service account, image) pair on UPDATE: a scale is "
+          "allowed after the grant is gone", stderr_line(r)[:300])
+
+
 def scenario_webhook_down(wh):
     """The webhook stopped: the validating webhook fails closed (the API
     server's error), the mutating one is ignored, and the namespaces the
@@ -823,6 +900,7 @@ def main():
                          ("cross-project", scenario_cross_project),
                          ("aggregation", scenario_aggregation),
                          ("replicaset-events", scenario_replicaset_events),
+                         ("openshift", scenario_openshift),
                          ("apiserver-restart", scenario_apiserver_restart),
                          ("webhook-down", scenario_webhook_down)):
             if args.k and args.k not in name:
