@@ -193,14 +193,6 @@ static json_t *openshift_annotation(const json_t *obj, char *why, size_t n)
     return list;
 }
 
-/* The container a fieldPath names, as the trigger controller reads it. */
-struct openshift_target {
-    int init;         /* initContainers[...] rather than containers[...] */
-    long index;       /* >= 0: by index in that list; -1: by name */
-    const char *name; /* by name: borrowed from the fieldPath */
-    size_t name_len;
-};
-
 /*
  * Parse fieldPath fp of a workload whose pod spec is at pointer, as
  * OpenShift's trigger controller does (library-go pkg/image/trigger
@@ -274,15 +266,12 @@ static int openshift_field_path(const char *fp, const char *pointer,
     return 0;
 }
 
-/* Whether container c (at index i of list init or not) is target t. */
+/* Whether container index i (of list init or not), named name, is t. */
 static int openshift_target_is(const struct openshift_target *t, int init,
-                               size_t i, const json_t *c)
+                               size_t i, const char *name)
 {
-    const char *name;
-
     if (t->index >= 0)
         return t->init == init && (size_t)t->index == i;
-    name = json_string_value(json_object_get(c, "name"));
     return name != NULL && strlen(name) == t->name_len &&
            memcmp(name, t->name, t->name_len) == 0;
 }
@@ -302,7 +291,8 @@ static int openshift_target_exists(const struct openshift_target *t,
         json_array_foreach(json_object_get(spec, podspec_lists[init ? 0 : 1]),
                            i, c)
         {
-            if (openshift_target_is(t, init, i, c))
+            if (openshift_target_is(
+                    t, init, i, json_string_value(json_object_get(c, "name"))))
                 return 1;
         }
     }
@@ -310,8 +300,8 @@ static int openshift_target_exists(const struct openshift_target *t,
 }
 
 /*
- * Check entry i of list: 0 when the trigger controller can follow it
- * (*target filled), else -1 with why set.
+ * Check entry i of list, but for repeats: 0 when the trigger controller
+ * can follow it (*target filled), else -1 with why set.
  */
 static int openshift_trigger_entry(const json_t *list, size_t i,
                                    const char *pointer, const json_t *spec,
@@ -319,8 +309,7 @@ static int openshift_trigger_entry(const json_t *list, size_t i,
                                    size_t n)
 {
     const json_t *e = json_array_get(list, i), *from;
-    const char *kind, *name, *ns, *fp;
-    size_t j;
+    const char *kind, *name, *fp;
 
     if (!json_is_object(e)) {
         snprintf(why, n, "is not an object");
@@ -329,10 +318,10 @@ static int openshift_trigger_entry(const json_t *list, size_t i,
     from = json_object_get(e, "from");
     kind = json_string_value(json_object_get(from, "kind"));
     name = json_string_value(json_object_get(from, "name"));
-    ns = json_string_value(json_object_get(from, "namespace"));
     fp = json_string_value(json_object_get(e, "fieldPath"));
     if (kind == NULL || name == NULL || name[0] == '\0' ||
-        (json_object_get(from, "namespace") != NULL && ns == NULL)) {
+        (json_object_get(from, "namespace") != NULL &&
+         !json_is_string(json_object_get(from, "namespace")))) {
         snprintf(why, n, "from needs a kind and a name (strings)");
         return -1;
     }
@@ -352,16 +341,104 @@ static int openshift_trigger_entry(const json_t *list, size_t i,
         snprintf(why, n, "fieldPath names no container of the pod template");
         return -1;
     }
-    for (j = 0; j < i; j++) {
-        const char *other = json_string_value(
-            json_object_get(json_array_get(list, j), "fieldPath"));
+    return 0;
+}
 
-        if (other != NULL && strcmp(other, fp) == 0) {
-            snprintf(why, n, "fieldPath repeats entry %zu", j);
-            return -1;
+/* A fieldPath and the entry that holds it, to find repeats by sorting. */
+struct openshift_fp {
+    const char *fp;
+    size_t i;
+};
+
+static int openshift_fp_cmp(const void *a, const void *b)
+{
+    const struct openshift_fp *x = a, *y = b;
+    int c = strcmp(x->fp, y->fp);
+
+    if (c != 0)
+        return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * An entry whose fieldPath an earlier entry holds too is not followed (the
+ * controller refuses the annotation): mark it, naming the first. Sorting
+ * keeps this O(n log n) however many entries there are. -1 on ENOMEM.
+ */
+static int openshift_triggers_repeats(struct openshift_triggers *t)
+{
+    struct openshift_fp *fps = calloc(t->n, sizeof(*fps));
+    size_t i, n = 0, first = 0;
+
+    if (fps == NULL)
+        return -1;
+    for (i = 0; i < t->n; i++) {
+        const char *fp = json_string_value(
+            json_object_get(json_array_get(t->list, i), "fieldPath"));
+
+        if (fp != NULL) {
+            fps[n].fp = fp;
+            fps[n++].i = i;
         }
     }
+    qsort(fps, n, sizeof(*fps), openshift_fp_cmp);
+    for (i = 0; i < n; i++) {
+        struct openshift_trigger *e = &t->entries[fps[i].i];
+
+        if (i == 0 || strcmp(fps[i].fp, fps[first].fp) != 0) {
+            first = i;
+            continue;
+        }
+        if (e->ok) {
+            e->ok = 0;
+            snprintf(e->why, sizeof(e->why), "fieldPath repeats entry %zu",
+                     fps[first].i);
+        }
+    }
+    free(fps);
     return 0;
+}
+
+int openshift_triggers_read(struct openshift_triggers *t, const char *kind,
+                            const char *pointer, const json_t *obj)
+{
+    const json_t *spec = podspec_find(obj, pointer);
+    size_t i;
+
+    memset(t, 0, sizeof(*t));
+    if (!openshift_annotation_kind(kind))
+        return 0;
+    t->list = openshift_annotation(obj, t->why, sizeof(t->why));
+    t->n = json_array_size(t->list);
+    if (t->n > OPENSHIFT_TRIGGERS_MAX) {
+        t->too_many = 1;
+        return 0;
+    }
+    if (t->n == 0)
+        return 0;
+    t->entries = calloc(t->n, sizeof(*t->entries));
+    if (t->entries == NULL) {
+        openshift_triggers_free(t);
+        return -1;
+    }
+    for (i = 0; i < t->n; i++) {
+        struct openshift_trigger *e = &t->entries[i];
+
+        e->ok = openshift_trigger_entry(t->list, i, pointer, spec, &e->target,
+                                        e->why, sizeof(e->why)) == 0;
+    }
+    if (openshift_triggers_repeats(t) != 0) {
+        openshift_triggers_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void openshift_triggers_free(struct openshift_triggers *t)
+{
+    json_decref(t->list);
+    free(t->entries);
+    memset(t, 0, sizeof(*t));
 }
 
 /* Whether list (old triggers, may be NULL) holds an entry with from. */
@@ -379,46 +456,41 @@ static int openshift_trigger_seen(const json_t *list, const json_t *from)
 }
 
 void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
-                                  const char *pointer, const json_t *obj,
+                                  const struct openshift_triggers *t,
                                   const json_t *old)
 {
-    const json_t *spec = podspec_find(obj, pointer);
-    char why[128], old_why[128], where[96];
-    json_t *list = openshift_annotation(obj, why, sizeof(why));
-    json_t *old_list = old != NULL
-                           ? openshift_annotation(old, old_why, sizeof(old_why))
-                           : NULL;
-    struct openshift_target t;
+    char old_why[128], where[96];
+    json_t *old_list = NULL;
     size_t i;
-    json_t *e;
 
-    if (list == NULL) {
-        if (why[0] != '\0')
+    if (t->list == NULL) {
+        if (t->why[0] != '\0')
             verdict_warn(ic->v, VERDICT_TRIGGER_ANNOTATION,
                          "%s annotation " OPENSHIFT_TRIGGERS_KEY
                          " %s: OpenShift's trigger controller ignores it",
-                         kind, why);
-        goto out;
+                         kind, t->why);
+        return;
     }
-    if (json_array_size(list) > OPENSHIFT_TRIGGERS_MAX) {
+    if (t->too_many) {
         verdict_deny(ic->v, VERDICT_TOO_LARGE,
                      "%s annotation " OPENSHIFT_TRIGGERS_KEY
                      " holds %zu triggers, more than the %d this webhook "
                      "reviews",
-                     kind, json_array_size(list), OPENSHIFT_TRIGGERS_MAX);
-        goto out;
+                     kind, t->n, OPENSHIFT_TRIGGERS_MAX);
+        return;
     }
-    json_array_foreach(list, i, e)
-    {
-        const json_t *from = json_object_get(e, "from");
+    if (old != NULL)
+        old_list = openshift_annotation(old, old_why, sizeof(old_why));
+    for (i = 0; i < t->n; i++) {
+        const json_t *from =
+            json_object_get(json_array_get(t->list, i), "from");
 
-        if (openshift_trigger_entry(list, i, pointer, spec, &t, why,
-                                    sizeof(why)) != 0) {
+        if (!t->entries[i].ok) {
             verdict_warn(ic->v, VERDICT_TRIGGER_ANNOTATION,
                          "%s annotation " OPENSHIFT_TRIGGERS_KEY
                          "[%zu]: %s: OpenShift's trigger controller will not "
                          "follow it",
-                         kind, i, why);
+                         kind, i, t->entries[i].why);
             continue;
         }
         if (openshift_trigger_seen(old_list, from))
@@ -427,45 +499,23 @@ void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
                  kind, i);
         imagecheck_object_ref(ic, where, from);
     }
-out:
-    json_decref(list);
     json_decref(old_list);
 }
 
-/* Whether a well-formed entry of the annotation names that container. */
-static int openshift_annotation_placeholder(const char *pointer,
-                                            const json_t *obj, size_t list_no,
-                                            size_t index)
+int openshift_placeholder(const char *kind, const json_t *obj,
+                          const struct openshift_triggers *t, size_t list,
+                          size_t index, const char *name)
 {
-    const json_t *spec = podspec_find(obj, pointer);
-    const json_t *c;
-    char why[128];
-    json_t *list = openshift_annotation(obj, why, sizeof(why));
-    struct openshift_target t;
-    int found = 0;
     size_t i;
 
-    if (list_no > 1 || spec == NULL)
-        goto out;
-    c = json_array_get(json_object_get(spec, podspec_lists[list_no]), index);
-    for (i = 0;
-         !found && i < json_array_size(list) && i < OPENSHIFT_TRIGGERS_MAX; i++)
-        found = openshift_trigger_entry(list, i, pointer, spec, &t, why,
-                                        sizeof(why)) == 0 &&
-                openshift_target_is(&t, list_no == 0, index, c);
-out:
-    json_decref(list);
-    return found;
-}
-
-int openshift_placeholder(const char *kind, const char *pointer,
-                          const json_t *obj, size_t list, size_t index,
-                          const char *name)
-{
     if (strcmp(kind, "DeploymentConfig") == 0)
         return openshift_dc_placeholder(obj, name);
-    if (openshift_annotation_kind(kind))
-        return openshift_annotation_placeholder(pointer, obj, list, index);
+    if (list > 1 || t->entries == NULL)
+        return 0;
+    for (i = 0; i < t->n; i++)
+        if (t->entries[i].ok &&
+            openshift_target_is(&t->entries[i].target, list == 0, index, name))
+            return 1;
     return 0;
 }
 

@@ -39,29 +39,71 @@ void openshift_dc_triggers(const struct imagecheck *ic, const json_t *obj,
  */
 int openshift_annotation_kind(const char *kind);
 
+/* The container a trigger's fieldPath names, as the controller reads it. */
+struct openshift_target {
+    int init;         /* initContainers[...] rather than containers[...] */
+    long index;       /* >= 0: by index in that list; -1: by name */
+    const char *name; /* by name: borrowed from the annotation */
+    size_t name_len;
+};
+
+/* One entry of the annotation. */
+struct openshift_trigger {
+    int ok;                         /* the controller can follow it */
+    struct openshift_target target; /* when ok */
+    char why[128];                  /* when not ok */
+};
+
 /*
- * The image.openshift.io/triggers annotation of obj, a workload of kind
- * whose pod spec is at pointer (podspec_pointer): each entry's from
- * (an ImageStreamTag; no namespace means the object's) is judged like a
- * DeploymentConfig trigger, for ic->sa. Entries the trigger controller
- * cannot follow (the annotation is not a JSON list of objects, a from that
- * is not an ImageStreamTag with a name, a fieldPath that is not the image of
- * one of the pod template's containers, a fieldPath twice) get a warning
- * and are not judged. old as for openshift_build.
+ * The image.openshift.io/triggers annotation of a workload, read once per
+ * review (every placeholder question and every judgment uses this one
+ * reading: its cost is linear in the annotation, whatever it holds).
+ */
+struct openshift_triggers {
+    json_t *list;  /* the parsed annotation; NULL: none, or malformed */
+    char why[128]; /* why the whole annotation is malformed, else "" */
+    struct openshift_trigger *entries; /* one per item of list */
+    size_t n;
+    int too_many; /* more than OPENSHIFT_TRIGGERS_MAX entries */
+};
+
+/*
+ * Read the annotation of obj, a workload of kind whose pod spec is at
+ * pointer (podspec_pointer), into t, as OpenShift's trigger controller
+ * reads it (library-go pkg/image/trigger annotations.go). An entry is not
+ * ok when it is not an object, its from is not an ImageStreamTag with a
+ * name (the controller resolves every from as one), its fieldPath is not
+ * the image of one of the pod template's containers, or its fieldPath
+ * repeats an earlier one. Kinds other than openshift_annotation_kind read
+ * as having none. Returns 0, or -1 on out of memory (t then holds none).
+ * Free with openshift_triggers_free.
+ */
+int openshift_triggers_read(struct openshift_triggers *t, const char *kind,
+                            const char *pointer, const json_t *obj);
+
+void openshift_triggers_free(struct openshift_triggers *t);
+
+/*
+ * Judge the triggers t of a workload of kind: each ok entry's from (an
+ * ImageStreamTag; no namespace means the object's) like a DeploymentConfig
+ * trigger, for ic->sa; the others, and a malformed annotation, get a
+ * warning and are not judged. old is the old object on UPDATE when it is
+ * pulled by the same service account (else NULL): a from it held already
+ * is not judged again.
  */
 void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
-                                  const char *pointer, const json_t *obj,
+                                  const struct openshift_triggers *t,
                                   const json_t *old);
 
 /*
  * Whether container index of pod spec list podspec_lists[list], named name,
  * is a placeholder that a trigger fills in: named in a DeploymentConfig
- * ImageChange trigger's containerNames, or by the fieldPath of an
- * image.openshift.io/triggers entry. kind and pointer as above.
+ * ImageChange trigger's containerNames (kind DeploymentConfig, obj), or by
+ * an ok entry of t.
  */
-int openshift_placeholder(const char *kind, const char *pointer,
-                          const json_t *obj, size_t list, size_t index,
-                          const char *name);
+int openshift_placeholder(const char *kind, const json_t *obj,
+                          const struct openshift_triggers *t, size_t list,
+                          size_t index, const char *name);
 
 /*
  * ImageStream spec.tags: a tag that tracks (from.kind ImageStreamTag) a tag

@@ -206,7 +206,8 @@ static int review_blank(const char *s)
 
 /* The rules of /validate for every container of a pod spec. */
 static void review_validate_podspec(const struct review_req *r,
-                                    struct imagecheck *ic, const char *pointer,
+                                    struct imagecheck *ic,
+                                    const struct openshift_triggers *triggers,
                                     const json_t *spec, const json_t *old_spec)
 {
     const json_t *sa_secrets;
@@ -236,7 +237,7 @@ static void review_validate_podspec(const struct review_req *r,
                 continue;
             /* A trigger fills this image in. */
             if (review_blank(image) &&
-                openshift_placeholder(r->kind, pointer, r->object, l, i, name))
+                openshift_placeholder(r->kind, r->object, triggers, l, i, name))
                 continue;
             snprintf(where, sizeof(where), "%s \"%.63s\"", review_list_words[l],
                      name);
@@ -257,18 +258,24 @@ static void review_validate_workload(const struct review_req *r,
 {
     const json_t *spec = podspec_find(r->object, pointer);
     const json_t *old_spec = podspec_find(old, pointer);
+    struct openshift_triggers triggers;
 
     if (spec == NULL)
         return;
+    if (openshift_triggers_read(&triggers, r->kind, pointer, r->object) != 0) {
+        ic->v->failed = 1;
+        return;
+    }
     ic->sa = podspec_service_account(spec);
     if (old_spec == NULL ||
         strcmp(podspec_service_account(old_spec), ic->sa) != 0)
         old = old_spec = NULL;
-    review_validate_podspec(r, ic, pointer, spec, old_spec);
+    review_validate_podspec(r, ic, &triggers, spec, old_spec);
     if (strcmp(r->kind, "DeploymentConfig") == 0)
         openshift_dc_triggers(ic, r->object, old);
     else if (openshift_annotation_kind(r->kind))
-        openshift_trigger_annotation(ic, r->kind, pointer, r->object, old);
+        openshift_trigger_annotation(ic, r->kind, &triggers, old);
+    openshift_triggers_free(&triggers);
 }
 
 /* Run the rules of /validate that apply to this request into v. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "openshift.h"
 #include "review.h"
 
 #define REG "image-registry.openshift-image-registry.svc:5000"
@@ -718,6 +719,79 @@ static void test_openshift_imagestream(void **state)
     os_run_all(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* An annotated workload of n placeholder containers c0.., with entries
+ * entries naming them by name, as text (free it). */
+static char *many_triggers(size_t n, size_t entries)
+{
+    json_t *list = json_array(), *containers = json_array(), *obj;
+    char name[32], path[96], tag[32], *ann, *text;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "c%zu", i);
+        json_array_append_new(
+            containers, json_pack("{s:s, s:s}", "name", name, "image", " "));
+    }
+    for (i = 0; i < entries; i++) {
+        snprintf(path, sizeof(path),
+                 "spec.template.spec.containers[?(@.name==\"c%zu\")].image",
+                 i % n);
+        snprintf(tag, sizeof(tag), "s%zu:v1", i);
+        json_array_append_new(list, json_pack("{s:{s:s, s:s}, s:s}", "from",
+                                              "kind", "ImageStreamTag", "name",
+                                              tag, "fieldPath", path));
+    }
+    ann = json_dumps(list, JSON_COMPACT);
+    obj = json_pack("{s:{s:{s:s}}, s:{s:{s:{s:o}}}}", "metadata", "annotations",
+                    "image.openshift.io/triggers", ann, "spec", "template",
+                    "spec", "containers", containers);
+    text = json_dumps(obj, JSON_COMPACT);
+    assert_non_null(text);
+    free(ann);
+    json_decref(obj);
+    json_decref(list);
+    return text;
+}
+
+/*
+ * The largest annotation reviewed: every entry follows, every placeholder
+ * is one (no warning), read once (see bench_review's
+ * payload-deployment-triggers-999 for its cost); one more is too large.
+ */
+static void test_openshift_trigger_annotation_limits(void **state)
+{
+    char *most = many_triggers(999, OPENSHIFT_TRIGGERS_MAX);
+    char *over = many_triggers(1, OPENSHIFT_TRIGGERS_MAX + 1);
+    struct os_case c = {"1000 entries, 999 placeholders",
+                        "apps",
+                        "Deployment",
+                        NULL,
+                        NULL,
+                        most,
+                        NULL,
+                        0,
+                        NULL,
+                        NULL};
+
+    (void)state;
+    /* entry 999 repeats entry 0's fieldPath (c0): the one warning */
+    c.warning = "Deployment annotation image.openshift.io/triggers[999]: "
+                "fieldPath repeats entry 0: OpenShift's trigger controller "
+                "will not follow it";
+    os_run(&c);
+    c.name = "1001 entries";
+    c.object = over;
+    c.denied = 1;
+    c.message = "Deployment annotation image.openshift.io/triggers holds 1001 "
+                "triggers, more than the 1000 this webhook reviews";
+    /* not read, so its container is no placeholder */
+    c.warning = "container \"c0\": image \" \" is not a valid image "
+                "reference: invalid reference format";
+    os_run(&c);
+    free(most);
+    free(over);
+}
+
 #define ISTAG(name, tag)                                                       \
     "{\"metadata\":{\"name\":\"" name "\",\"namespace\":\"project-a\"},"       \
     "\"tag\":" tag "}"
@@ -890,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_openshift_every_reference_field),
         cmocka_unit_test(test_openshift_service_account_swap),
         cmocka_unit_test(test_openshift_trigger_annotation),
+        cmocka_unit_test(test_openshift_trigger_annotation_limits),
         cmocka_unit_test(test_openshift_imagestream),
         cmocka_unit_test(test_openshift_imagestreamtag),
         cmocka_unit_test(test_openshift_pull_secrets),
