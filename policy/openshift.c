@@ -193,6 +193,14 @@ static json_t *openshift_annotation(const json_t *obj, char *why, size_t n)
     return list;
 }
 
+/* The container a fieldPath names, as the controller reads it. */
+struct openshift_target {
+    int init;         /* initContainers[...] rather than containers[...] */
+    long index;       /* >= 0: by index in that list; -1: by name */
+    const char *name; /* by name: borrowed from the annotation */
+    size_t name_len;
+};
+
 /*
  * Parse fieldPath fp of a workload whose pod spec is at pointer, as
  * OpenShift's trigger controller does (library-go pkg/image/trigger
@@ -266,82 +274,149 @@ static int openshift_field_path(const char *fp, const char *pointer,
     return 0;
 }
 
-/* Whether container index i (of list init or not), named name, is t. */
-static int openshift_target_is(const struct openshift_target *t, int init,
-                               size_t i, const char *name)
+/* A container's name and place, to find containers by name by sorting. */
+struct openshift_cname {
+    const char *name;
+    size_t len;
+    int init;
+    size_t index;
+};
+
+/* By name; for one name the init container first, as the controller's
+ * GetContainerByName looks there first. */
+static int openshift_cname_cmp(const void *a, const void *b)
 {
-    if (t->index >= 0)
-        return t->init == init && (size_t)t->index == i;
-    return name != NULL && strlen(name) == t->name_len &&
-           memcmp(name, t->name, t->name_len) == 0;
+    const struct openshift_cname *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+
+    if (c != 0)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    if (x->init != y->init)
+        return x->init > y->init ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/*
- * Whether the pod spec has the container t names. By name the controller
- * looks in both lists (GetContainerByName), by index in the one named.
- */
-static int openshift_target_exists(const struct openshift_target *t,
-                                   const json_t *spec)
-{
-    int init;
-    size_t i;
-    json_t *c;
+/* The pod spec's containers, init and others, sorted by name. */
+struct openshift_containers {
+    const json_t *lists[2]; /* initContainers, containers */
+    struct openshift_cname *names;
+    size_t n;
+};
 
-    for (init = 1; init >= 0; init--) {
-        json_array_foreach(json_object_get(spec, podspec_lists[init ? 0 : 1]),
-                           i, c)
+static int openshift_containers_read(struct openshift_containers *c,
+                                     const json_t *spec)
+{
+    size_t l, i, total;
+    json_t *e;
+
+    c->lists[0] = json_object_get(spec, podspec_lists[0]);
+    c->lists[1] = json_object_get(spec, podspec_lists[1]);
+    c->n = 0;
+    total = json_array_size(c->lists[0]) + json_array_size(c->lists[1]);
+    c->names = calloc(total > 0 ? total : 1, sizeof(*c->names));
+    if (c->names == NULL)
+        return -1;
+    for (l = 0; l < 2; l++) {
+        json_array_foreach(c->lists[l], i, e)
         {
-            if (openshift_target_is(
-                    t, init, i, json_string_value(json_object_get(c, "name"))))
-                return 1;
+            const json_t *name = json_object_get(e, "name");
+
+            if (!json_is_string(name))
+                continue;
+            c->names[c->n].name = json_string_value(name);
+            c->names[c->n].len = json_string_length(name);
+            c->names[c->n].init = l == 0;
+            c->names[c->n++].index = i;
         }
     }
+    qsort(c->names, c->n, sizeof(*c->names), openshift_cname_cmp);
     return 0;
 }
 
 /*
- * Check entry i of list, but for repeats: 0 when the trigger controller
- * can follow it (*target filled), else -1 with why set.
+ * Resolve t to the container it names: 0 with *init and *index set, or -1
+ * when the pod spec has no such container. By name the controller looks in
+ * both lists (GetContainerByName), by index in the one named.
  */
-static int openshift_trigger_entry(const json_t *list, size_t i,
-                                   const char *pointer, const json_t *spec,
-                                   struct openshift_target *target, char *why,
-                                   size_t n)
+static int openshift_target_find(const struct openshift_target *t,
+                                 const struct openshift_containers *c,
+                                 int *init, size_t *index)
 {
-    const json_t *e = json_array_get(list, i), *from;
-    const char *kind, *name, *fp;
+    struct openshift_cname key = {t->name, t->name_len, 1, 0};
+    size_t lo = 0, hi = c->n;
 
-    if (!json_is_object(e)) {
-        snprintf(why, n, "is not an object");
-        return -1;
+    if (t->index >= 0) {
+        if ((size_t)t->index >= json_array_size(c->lists[t->init ? 0 : 1]))
+            return -1;
+        *init = t->init;
+        *index = (size_t)t->index;
+        return 0;
     }
-    from = json_object_get(e, "from");
+    /* The first entry not below {name, init, 0}: the init one if any. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (openshift_cname_cmp(&c->names[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == c->n || c->names[lo].len != t->name_len ||
+        memcmp(c->names[lo].name, t->name, t->name_len) != 0)
+        return -1;
+    *init = c->names[lo].init;
+    *index = c->names[lo].index;
+    return 0;
+}
+
+/*
+ * Check entry e (item i of the list), but for repeats: ok when the trigger
+ * controller can follow it, with the container it fills; else why.
+ */
+static void openshift_trigger_entry(const json_t *item, const char *pointer,
+                                    const struct openshift_containers *c,
+                                    struct openshift_trigger *e)
+{
+    const json_t *from = json_object_get(item, "from");
+    const char *kind, *name, *fp;
+    struct openshift_target target;
+
+    e->ok = 0;
+    if (!json_is_object(item)) {
+        snprintf(e->why, sizeof(e->why), "is not an object");
+        return;
+    }
     kind = json_string_value(json_object_get(from, "kind"));
     name = json_string_value(json_object_get(from, "name"));
-    fp = json_string_value(json_object_get(e, "fieldPath"));
+    fp = json_string_value(json_object_get(item, "fieldPath"));
     if (kind == NULL || name == NULL || name[0] == '\0' ||
         (json_object_get(from, "namespace") != NULL &&
          !json_is_string(json_object_get(from, "namespace")))) {
-        snprintf(why, n, "from needs a kind and a name (strings)");
-        return -1;
+        snprintf(e->why, sizeof(e->why),
+                 "from needs a kind and a name (strings)");
+        return;
     }
     if (strcmp(kind, "ImageStreamTag") != 0) {
-        snprintf(why, n,
+        snprintf(e->why, sizeof(e->why),
                  "from.kind \"%.40s\" is not followed (ImageStreamTag only)",
                  kind);
-        return -1;
+        return;
     }
     if (fp == NULL) {
-        snprintf(why, n, "fieldPath must be a string");
-        return -1;
+        snprintf(e->why, sizeof(e->why), "fieldPath must be a string");
+        return;
     }
-    if (openshift_field_path(fp, pointer, target, why, n) != 0)
-        return -1;
-    if (!openshift_target_exists(target, spec)) {
-        snprintf(why, n, "fieldPath names no container of the pod template");
-        return -1;
+    if (openshift_field_path(fp, pointer, &target, e->why, sizeof(e->why)) != 0)
+        return;
+    if (openshift_target_find(&target, c, &e->init, &e->index) != 0) {
+        snprintf(e->why, sizeof(e->why),
+                 "fieldPath names no container of the pod template");
+        return;
     }
-    return 0;
+    e->ok = 1;
 }
 
 /* A fieldPath and the entry that holds it, to find repeats by sorting. */
@@ -362,8 +437,8 @@ static int openshift_fp_cmp(const void *a, const void *b)
 
 /*
  * An entry whose fieldPath an earlier entry holds too is not followed (the
- * controller refuses the annotation): mark it, naming the first. Sorting
- * keeps this O(n log n) however many entries there are. -1 on ENOMEM.
+ * controller refuses the annotation): mark it, naming the first. -1 on
+ * ENOMEM.
  */
 static int openshift_triggers_repeats(struct openshift_triggers *t)
 {
@@ -402,42 +477,52 @@ static int openshift_triggers_repeats(struct openshift_triggers *t)
 int openshift_triggers_read(struct openshift_triggers *t, const char *kind,
                             const char *pointer, const json_t *obj)
 {
-    const json_t *spec = podspec_find(obj, pointer);
-    size_t i;
+    struct openshift_containers c = {{NULL, NULL}, NULL, 0};
+    size_t i, n_containers;
+    int rc = -1;
 
     memset(t, 0, sizeof(*t));
     if (!openshift_annotation_kind(kind))
         return 0;
     t->list = openshift_annotation(obj, t->why, sizeof(t->why));
     t->n = json_array_size(t->list);
-    if (t->n > OPENSHIFT_TRIGGERS_MAX) {
+    if (t->n > OPENSHIFT_TRIGGERS_MAX)
         t->too_many = 1;
+    if (t->n == 0 || t->too_many)
         return 0;
-    }
-    if (t->n == 0)
-        return 0;
+    if (openshift_containers_read(&c, podspec_find(obj, pointer)) != 0)
+        goto out;
+    t->n_init = json_array_size(c.lists[0]);
+    n_containers = t->n_init + json_array_size(c.lists[1]);
     t->entries = calloc(t->n, sizeof(*t->entries));
-    if (t->entries == NULL) {
-        openshift_triggers_free(t);
-        return -1;
-    }
+    t->filled = calloc(n_containers > 0 ? n_containers : 1, 1);
+    t->n_filled = n_containers;
+    if (t->entries == NULL || t->filled == NULL)
+        goto out;
+    for (i = 0; i < t->n; i++)
+        openshift_trigger_entry(json_array_get(t->list, i), pointer, &c,
+                                &t->entries[i]);
+    if (openshift_triggers_repeats(t) != 0)
+        goto out;
     for (i = 0; i < t->n; i++) {
-        struct openshift_trigger *e = &t->entries[i];
+        const struct openshift_trigger *e = &t->entries[i];
 
-        e->ok = openshift_trigger_entry(t->list, i, pointer, spec, &e->target,
-                                        e->why, sizeof(e->why)) == 0;
+        if (e->ok)
+            t->filled[e->init ? e->index : t->n_init + e->index] = 1;
     }
-    if (openshift_triggers_repeats(t) != 0) {
+    rc = 0;
+out:
+    free(c.names);
+    if (rc != 0)
         openshift_triggers_free(t);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 void openshift_triggers_free(struct openshift_triggers *t)
 {
     json_decref(t->list);
     free(t->entries);
+    free(t->filled);
     memset(t, 0, sizeof(*t));
 }
 
@@ -506,17 +591,13 @@ int openshift_placeholder(const char *kind, const json_t *obj,
                           const struct openshift_triggers *t, size_t list,
                           size_t index, const char *name)
 {
-    size_t i;
-
     if (strcmp(kind, "DeploymentConfig") == 0)
         return openshift_dc_placeholder(obj, name);
-    if (list > 1 || t->entries == NULL)
+    if (t->filled == NULL || list > 1)
         return 0;
-    for (i = 0; i < t->n; i++)
-        if (t->entries[i].ok &&
-            openshift_target_is(&t->entries[i].target, list == 0, index, name))
-            return 1;
-    return 0;
+    if (list == 0)
+        return index < t->n_init && t->filled[index];
+    return t->n_init + index < t->n_filled && t->filled[t->n_init + index];
 }
 
 /* ---- ImageStream tags ---- */

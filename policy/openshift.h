@@ -39,32 +39,29 @@ void openshift_dc_triggers(const struct imagecheck *ic, const json_t *obj,
  */
 int openshift_annotation_kind(const char *kind);
 
-/* The container a trigger's fieldPath names, as the controller reads it. */
-struct openshift_target {
-    int init;         /* initContainers[...] rather than containers[...] */
-    long index;       /* >= 0: by index in that list; -1: by name */
-    const char *name; /* by name: borrowed from the annotation */
-    size_t name_len;
-};
-
 /* One entry of the annotation. */
 struct openshift_trigger {
-    int ok;                         /* the controller can follow it */
-    struct openshift_target target; /* when ok */
-    char why[128];                  /* when not ok */
+    int ok;        /* the controller can follow it */
+    int init;      /* when ok: it fills initContainers[index] ... */
+    size_t index;  /* ... or containers[index] */
+    char why[128]; /* when not ok */
 };
 
 /*
  * The image.openshift.io/triggers annotation of a workload, read once per
- * review (every placeholder question and every judgment uses this one
- * reading: its cost is linear in the annotation, whatever it holds).
+ * review: every placeholder question and every judgment uses this one
+ * reading, whose cost grows as n log n in the entries and containers.
  */
 struct openshift_triggers {
     json_t *list;  /* the parsed annotation; NULL: none, or malformed */
     char why[128]; /* why the whole annotation is malformed, else "" */
     struct openshift_trigger *entries; /* one per item of list */
     size_t n;
-    int too_many; /* more than OPENSHIFT_TRIGGERS_MAX entries */
+    int too_many;          /* more than OPENSHIFT_TRIGGERS_MAX entries */
+    unsigned char *filled; /* per container, init ones first: an ok entry
+                              fills it */
+    size_t n_init;         /* initContainers in the pod spec */
+    size_t n_filled;       /* initContainers and containers */
 };
 
 /*
