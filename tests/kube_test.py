@@ -746,7 +746,7 @@ def test_resync_openshift(tmp, certs):
     finally:
         rc = wh.stop()
         stub.stop()
-    report(rc == 0, "OpenShift: SIGTERM exits 0")
+    report(rc == 0, "OpenShift: SIGTERM exits 0", f"exit status {rc}")
 
 
 def test_forbidden(tmp, certs):
