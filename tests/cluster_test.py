@@ -72,13 +72,8 @@ def log(msg):
 
 
 def wait_for(cond, timeout, step=0.2):
-    """Poll cond() until it is true or timeout seconds passed; its value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
+    """opstest.wait_for, polling less often: each poll runs kubectl."""
+    return opstest.wait_for(cond, timeout, step)
 
 
 def kubectl(*args, stdin=None, kubeconfig=None, timeout=60):

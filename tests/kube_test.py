@@ -54,16 +54,7 @@ procs = []
 
 # One line a check, counted in opstest (the operability tests' report).
 report = opstest.check
-
-
-def wait_for(cond, timeout, step=0.02):
-    """Poll cond() until it is true or timeout seconds passed; its value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
+wait_for = opstest.wait_for
 
 
 class Stub:

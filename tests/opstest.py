@@ -48,6 +48,17 @@ def check(ok, what, detail=""):
     return ok
 
 
+
+def wait_for(cond, timeout, step=0.02):
+    """Poll cond() every step seconds until it is true or timeout seconds
+    passed; its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
+
 def finish():
     """The closing line; exit 1 on any failure."""
     for s in _servers:
