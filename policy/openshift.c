@@ -373,7 +373,7 @@ static int openshift_target_find(const struct openshift_target *t,
 }
 
 /*
- * Check entry e (item i of the list), but for repeats: ok when the trigger
+ * Check one item of the list into e, but for repeats: ok when the trigger
  * controller can follow it, with the container it fills; else why.
  */
 static void openshift_trigger_entry(const json_t *item, const char *pointer,
@@ -640,6 +640,13 @@ static void openshift_tag(const struct config *cfg, struct verdict *v,
                 subject, src_ns, src, src_ns, src, ns, is_name, tag_name);
 }
 
+/* Whether two tags (TagReferences) have the same name and from. */
+static int openshift_tag_same(const json_t *a, const json_t *b)
+{
+    return json_equal(json_object_get(a, "name"), json_object_get(b, "name")) &&
+           json_equal(json_object_get(a, "from"), json_object_get(b, "from"));
+}
+
 /* Whether the old ImageStream has a tag equal to tag (name and from). */
 static int openshift_is_has(const json_t *old, const json_t *tag)
 {
@@ -649,10 +656,7 @@ static int openshift_is_has(const json_t *old, const json_t *tag)
     json_array_foreach(json_object_get(json_object_get(old, "spec"), "tags"), i,
                        t)
     {
-        if (json_equal(json_object_get(t, "name"),
-                       json_object_get(tag, "name")) &&
-            json_equal(json_object_get(t, "from"),
-                       json_object_get(tag, "from")))
+        if (openshift_tag_same(t, tag))
             return 1;
     }
     return 0;
@@ -696,11 +700,7 @@ void openshift_imagestreamtag(const struct config *cfg, struct verdict *v,
 
     if (!json_is_object(tag) || full == NULL)
         return;
-    if (old_tag != NULL &&
-        json_equal(json_object_get(old_tag, "name"),
-                   json_object_get(tag, "name")) &&
-        json_equal(json_object_get(old_tag, "from"),
-                   json_object_get(tag, "from")))
+    if (old_tag != NULL && openshift_tag_same(old_tag, tag))
         return;
     /* metadata.name is "<stream>:<tag>" */
     n = strcspn(full, ":");
