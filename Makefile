@@ -3,6 +3,8 @@
 #   make               build bin/image-policy-webhook
 #   make test          install missing deps, build, run every test
 #   make e2e-cluster   the same binary against a real kube-apiserver (slow once)
+#   make image         the container image (podman), IMAGE=localhost/...:VERSION
+#   make image-test    that image run as manifests/ runs it
 #   make run           install missing deps, build, dev certs, serve on :8443
 #   make SANITIZE=address,undefined test   the same under ASan and UBSan
 #   make format-check  fail on any clang-format difference
@@ -143,17 +145,41 @@ certs-test: $(BIN)
 	BIN=$(BIN) tests/mtls_test.sh
 	BIN=$(BIN) tests/manifests_test.sh
 
+# The container image, built with podman from the Containerfile. Where no
+# registry answers, hack/base-image.sh makes its Debian base with debootstrap
+# from the mirror apt uses, so the Containerfile builds unchanged
+# (--pull=never: the base is local by then). hack/containers.conf holds the
+# two settings some VMs need (runc, ulimits) without touching the machine's.
+# `make image-test` runs the image as the manifests' Deployment would
+# (tests/image_test.py); `make -s image-name` prints the tag.
+IMAGE       ?= localhost/image-policy-webhook:$(VERSION)
+PODMAN_ENV  := CONTAINERS_CONF=$(CURDIR)/hack/containers.conf
+.PHONY: image image-test image-name
+image:
+	@hack/install-deps.sh --check --image
+	$(PODMAN_ENV) hack/base-image.sh Containerfile
+	$(PODMAN_ENV) podman build --pull=never --network=host \
+		--build-arg VERSION='$(VERSION)' -t '$(IMAGE)' -f Containerfile .
+image-test: image
+	$(PODMAN_ENV) IMAGE='$(IMAGE)' VERSION='$(VERSION)' python3 tests/image_test.py
+image-name:
+	@echo '$(IMAGE)'
+
 # A real control plane on loopback (hack/kube-cluster.sh: etcd,
 # kube-apiserver and kube-controller-manager v1.20 from Debian's source
 # package, built once and cached under /var/cache/image-policy-webhook) and
 # tests/cluster_test.py's scenarios through it with kubectl; bounded in time,
-# every process stopped by its PID. Not part of `make test`.
+# every process stopped by its PID. Not part of `make test`. With
+# WEBHOOK_IMAGE=REF (e.g. `make -s image-name`) the webhook runs from that
+# image (podman run) instead of the binary.
+WEBHOOK_IMAGE ?=
 .PHONY: e2e-cluster
 e2e-cluster: deps
 	hack/kube-cluster.sh install --check
 	hack/kube-cluster.sh build >/dev/null
 	$(MAKE) all
-	BIN=$(BIN) python3 tests/cluster_test.py
+	$(if $(WEBHOOK_IMAGE),$(PODMAN_ENV) WEBHOOK_IMAGE='$(WEBHOOK_IMAGE)') \
+		BIN=$(BIN) python3 tests/cluster_test.py
 
 test: deps
 	$(MAKE) all

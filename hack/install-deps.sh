@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
 # install-deps.sh - install the Debian packages the build, tests and tools need.
+#
+#   hack/install-deps.sh [--check] [--image]
+#
 # Idempotent: with --check it only installs when something is missing.
+# --image: what `make image` and `make image-test` need instead (podman,
+# runc, debootstrap for the base image, kubectl and PyYAML to read
+# manifests/); the C toolchain and libraries are then the build stage's.
 set -euo pipefail
+
+check=0 image=0
+for arg in "$@"; do
+    case $arg in
+    --check) check=1 ;;
+    --image) image=1 ;;
+    *)
+        echo "install-deps.sh: unknown argument $arg (usage: hack/install-deps.sh [--check] [--image])" >&2
+        exit 2
+        ;;
+    esac
+done
 
 pkgs=(build-essential pkg-config clang clang-format
       libmicrohttpd-dev libjansson-dev libyaml-dev libcmocka-dev
@@ -31,7 +49,24 @@ missing() {
     return 1
 }
 
-if [ "${1:-}" = "--check" ] && ! missing; then
+# --image: the container tools. podman runs its containers with runc
+# (hack/containers.conf); debootstrap makes the Debian base where no
+# registry answers (hack/base-image.sh).
+if [ "$image" -eq 1 ]; then
+    pkgs=(podman runc debootstrap debian-archive-keyring python3 python3-yaml)
+    command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
+    missing() {
+        local cmd
+        for cmd in podman runc debootstrap python3 kubectl; do
+            command -v "$cmd" >/dev/null 2>&1 || return 0
+        done
+        [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || return 0
+        python3 -c 'import yaml' 2>/dev/null || return 0
+        return 1
+    }
+fi
+
+if [ "$check" -eq 1 ] && ! missing; then
     exit 0
 fi
 

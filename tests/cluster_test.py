@@ -3,6 +3,7 @@
 kube-apiserver v1.20 and kube-controller-manager on loopback.
 
     BIN=bin/image-policy-webhook tests/cluster_test.py [-k NAME]
+    BIN=... WEBHOOK_IMAGE=localhost/image-policy-webhook:TAG tests/cluster_test.py
 
 Starts hack/kube-cluster.sh (which builds the servers once), registers the
 webhooks rendered from manifests/ (kubectl kustomize) with a URL on
@@ -13,7 +14,9 @@ ReplicaSets and Pods the controller-manager makes), CronJobs; cross-project
 denials as kubectl prints them; RoleBindings and aggregated ClusterRoles
 changing decisions; a Deployment's denied pods in its ReplicaSet's events;
 the API server restarted under the webhook; the webhook down with
-failurePolicy Fail. Pod creates are timed with and without the webhooks
+failurePolicy Fail. With WEBHOOK_IMAGE the webhook runs from that image
+(podman run, locked down as the manifests ask) rather than from BIN,
+which still makes the certificates. Pod creates are timed with and without the webhooks
 (printed, not asserted). One line per check, then "N passed, N failed";
 exit 1 on any failure. Every process it starts is stopped by its PID at
 the end, and no listener is left on the ports used; the whole run is
@@ -52,12 +55,14 @@ VALIDATING = "image-policy.image-policy-webhook.io"
 MUTATING = "pull-policy.image-policy-webhook.io"
 # How long a change may take to reach a decision (watch, index, API server).
 FLIP_SECONDS = 10
+CONTAINER = f"ipw-cluster-{os.getpid()}"  # with WEBHOOK_IMAGE
 
 check = opstest.check
 figures = []  # (name, text) printed at the end
 
 
 class Env:
+    image = None  # WEBHOOK_IMAGE: run the webhook from this image
     tmp = None
     cluster = None
     kubeconfig = None
@@ -197,14 +202,19 @@ class Webhook:
                      "--listen", f"127.0.0.1:{Env.port}",
                      "--health-listen", f"127.0.0.1:{Env.health}",
                      "--config", config, "--kubeconfig", kubeconfig]
+        self.cmd = self.args
+        if Env.image:
+            self.cmd = image_command(self.args, [certs, config, kubeconfig, os.path.join(
+                Env.cluster, "pki", "ca.crt")])
         self.log_path = os.path.join(Env.tmp, "webhook.log")
         self.proc = None
 
     def start(self):
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
                                      stderr=self.logf)
-        log(f"webhook PID {self.proc.pid} on 127.0.0.1:{Env.port}")
+        log(f"webhook PID {self.proc.pid} on 127.0.0.1:{Env.port}"
+            + (f" (podman run {Env.image})" if Env.image else ""))
 
     def readyz(self):
         try:
@@ -243,11 +253,43 @@ class Webhook:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                if Env.image:
+                    subprocess.run(["podman", "rm", "--force", "--time=0", CONTAINER],
+                                   capture_output=True, timeout=60)
                 self.proc.kill()
                 self.proc.wait()
         if self.proc is not None:
             self.logf.close()
         self.proc = None
+
+
+def image_command(args, paths):
+    """The podman run command that runs args (the binary's) from
+    WEBHOOK_IMAGE instead: locked down as manifests/ runs it (read-only
+    root, no capability, no privilege escalation, the image's own
+    non-root user; tests/image_test.py checks each against the
+    Deployment), each path mounted read only where it is on the host and
+    made the image user's (keys are 0600), the host's network for the
+    loopback ports. In the foreground, so SIGTERM reaches the server
+    through podman and its exit status is podman's."""
+    r = subprocess.run(["podman", "image", "inspect", "--format", "{{.Config.User}}",
+                        Env.image], capture_output=True, text=True)
+    user = r.stdout.strip()
+    if r.returncode != 0 or not re.fullmatch(r"[1-9][0-9]*:[0-9]+", user):
+        check(False, f"WEBHOOK_IMAGE {Env.image}: an image with a numeric user",
+              (r.stderr.strip() or user)[:300])
+        raise Abort("image")
+    uid, gid = (int(x) for x in user.split(":"))
+    vols = []
+    for p in paths:
+        os.chown(p, uid, gid)
+        for f in os.listdir(p) if os.path.isdir(p) else []:
+            os.chown(os.path.join(p, f), uid, gid)
+        vols.append(f"--volume={p}:{p}:ro")
+    return ["podman", "run", "--rm", f"--name={CONTAINER}", "--network=host",
+            "--read-only", "--read-only-tmpfs=false", "--cap-drop=all",
+            "--security-opt=no-new-privileges", f"--user={user}", *vols,
+            Env.image] + args[1:]
 
 
 # -- objects ----------------------------------------------------------------
@@ -817,7 +859,8 @@ def main():
                     help="pod creates timed each way (4 rounds)")
     args = ap.parse_args()
     opstest.binary()
-    for tool in ("kubectl", "ss", "openssl", "curl"):
+    Env.image = os.environ.get("WEBHOOK_IMAGE") or None
+    for tool in ("kubectl", "ss", "openssl", "curl") + (("podman",) if Env.image else ()):
         if shutil.which(tool) is None:
             print(f"cluster_test.py: {tool} needed", file=sys.stderr)
             sys.exit(2)
