@@ -23,7 +23,9 @@ name; the /mutate and /validate fixture cases of tests/fixtures/apiserver-v1.20
 (and -no-bindings) answered as recorded; /metrics counting them, with the version; a new
 pair swapped in through ..data served without a restart; /bin/sh absent;
 the preStop command run in the container; `podman stop` (SIGTERM) ending
-it with exit 0 within the grace period. One line per check, then
+it with exit 0 within the grace period; then a second run as OpenShift's
+restricted-v2 SCC would run the openshift overlay (an arbitrary user,
+group 0, its fsGroup owning the volumes). One line per check, then
 "N passed, N failed"; exit 1 on any failure, 2 on bad input. The
 container and the files are removed at the end; the run is bounded.
 """
@@ -200,7 +202,7 @@ def image_files(image):
         podman("rm", "-f", cid)
 
 
-def check_image(image, pod, info, files):
+def check_image(pod, info, files):
     cfg = info.get("Config", {})
     size = info.get("Size", 0)
     check(0 < size < MAX_BYTES, f"image size {size / 1e6:.1f} MB, under {MAX_BYTES / 1e6:.0f} MB")
@@ -232,11 +234,6 @@ def check_image(image, pod, info, files):
           other)
     owned = [p for p, m in files.items() if m.uid != 0 or m.mode & 0o022]
     check(not owned, "every file root's and not writable by others", owned[:5])
-
-
-def read_file(files_dir, path):
-    with open(os.path.join(files_dir, path)) as f:
-        return f.read()
 
 
 # -- volumes laid out as the kubelet does ------------------------------------
@@ -281,31 +278,32 @@ class Volume:
 # -- the running container ----------------------------------------------------
 
 class Container:
-    def __init__(self, image, flags, mounts, args):
+    def __init__(self, image, flags, mounts, args, name=NAME):
         self.image, self.flags, self.mounts, self.args = image, flags, mounts, args
+        self.name = name
         self.pid = None
 
     def run(self):
         vols = [f"--volume={src}:{dst}:ro" for src, dst in self.mounts]
-        r = podman("run", "--detach", f"--name={NAME}", "--network=host",
+        r = podman("run", "--detach", f"--name={self.name}", "--network=host",
                    *self.flags, *vols, self.image, *self.args)
         if not check(r.returncode == 0, "podman run " + " ".join(self.flags),
                      text(r.stderr)):
             return False
-        r = podman("inspect", "--format", "{{.State.Pid}}", NAME)
+        r = podman("inspect", "--format", "{{.State.Pid}}", self.name)
         self.pid = int(text(r.stdout) or 0)
         return True
 
     def state(self):
-        r = podman("inspect", "--format", "{{json .State}}", NAME)
+        r = podman("inspect", "--format", "{{json .State}}", self.name)
         return json.loads(r.stdout) if r.returncode == 0 else {}
 
     def logs(self):
-        r = podman("logs", NAME)
+        r = podman("logs", self.name)
         return text(r.stdout + r.stderr).splitlines()
 
     def remove(self):
-        podman("rm", "--force", "--time=0", NAME)
+        podman("rm", "--force", "--time=0", self.name)
 
 
 def proc_status(pid):
@@ -434,10 +432,72 @@ def metric_sum(text_, name, **labels):
 
 # -- the run ------------------------------------------------------------------
 
+def volumes(pod, configmaps, pair, where, group):
+    """Each volume mount of the Deployment, made under where as its source
+    would fill it, files of group group: ([(host dir, mountPath)], the TLS
+    Secret's Volume)."""
+    mounts, tls_vol = [], None
+    for m in pod.mounts:
+        v = pod.volumes[m["name"]]
+        if not m.get("readOnly"):
+            check(False, f"volume {m['name']} mounted read only")
+        src = os.path.join(where, m["name"])
+        if "secret" in v:
+            vol = Volume(src, v["secret"].get("defaultMode", 0o644), group)
+            vol.put({"tls.crt": pair[0], "tls.key": pair[1]})
+            tls_vol = vol
+        elif "configMap" in v:
+            cm = configmaps[v["configMap"]["name"]]
+            vol = Volume(src, v["configMap"].get("defaultMode", 0o644), group)
+            vol.put({k: s.encode() for k, s in cm["data"].items()})
+        else:
+            bad(f"volume {m['name']}: only secret and configMap volumes are run here")
+        mounts.append((src, m["mountPath"]))
+    return mounts, tls_vol
+
+
+def loopback_args(pod):
+    """The Deployment's args with --listen and --health-listen on 127.0.0.1
+    and free ports, --kube left out (no API server here; make e2e-cluster
+    WEBHOOK_IMAGE=... runs that): (args, port, health port, {container
+    port: port here})."""
+    port, hport = opstest.free_port(), opstest.free_port()
+    args = [a for a in pod.args if a != "--kube"]
+    lport = port_of(arg_value(args, "--listen"))
+    hlport = port_of(arg_value(args, "--health-listen"))
+    args = replace_arg(args, "--listen", f"127.0.0.1:{port}")
+    args = replace_arg(args, "--health-listen", f"127.0.0.1:{hport}")
+    return args, port, hport, {lport: port, hlport: hport}
+
+
+def openshift_run(image, pod, configmaps, pair, work):
+    """As OpenShift's restricted-v2 SCC runs the openshift overlay (which
+    leaves user and groups to it): a user of the namespace's range, group
+    0, the range's first id as fsGroup owning the volumes; the rest of the
+    securityContext as before. Ready, then stopped with exit 0."""
+    uid = 1000650000
+    flags = [f for f in pod.podman_flags() if not f.startswith(("--user=", "--group-add="))]
+    flags += [f"--user={uid}:0", f"--group-add={uid}"]
+    mounts, _ = volumes(pod, configmaps, pair, os.path.join(work, "vol-openshift"), uid)
+    args, _, _, hports = loopback_args(pod)
+    c = Container(image, flags, mounts, args, name=NAME + "-openshift")
+    try:
+        if not c.run():
+            return
+        rpath, _, rport = probe(pod, "readinessProbe", hports)
+        ready = opstest.wait_for(lambda: http_get(rport, rpath)[0] == 200, 20, 0.1)
+        r = podman("stop", f"--time={pod.grace}", c.name, timeout=pod.grace + 30)
+        check(ready and r.returncode == 0 and c.state().get("ExitCode") == 0,
+              f"as restricted-v2 runs it (user {uid}, group 0, fsGroup {uid}): "
+              "reads the volumes, ready, exit 0 on stop", c.logs()[-3:])
+    finally:
+        c.remove()
+
+
+
 def make_pair(image, pod, work, first):
     """A serving pair from the image's own `certs` (CA kept in work/pki, so
     the second call renews only the serving certificate): (crt, key)."""
-    uid, gid = pod.user()
     r = podman("run", "--rm", "--network=none", *pod.podman_flags(),
                f"--volume={work}:/out", image, "certs",
                "--service", "image-policy-webhook", "--namespace", "image-policy-webhook",
@@ -485,7 +545,7 @@ def main():
     c = None
     try:
         files = image_files(image)
-        check_image(image, pod, info, files)
+        check_image(pod, info, files)
         uid, gid = pod.user()
         os.chown(work, uid, gid)
 
@@ -493,33 +553,9 @@ def main():
         pair = make_pair(image, pod, work, True)
         if pair is None:
             raise Abort()
-        mounts, tls_vol = [], None
-        for m in pod.mounts:
-            v = pod.volumes[m["name"]]
-            if not m.get("readOnly"):
-                check(False, f"volume {m['name']} mounted read only")
-            src = os.path.join(work, "vol-" + m["name"])
-            if "secret" in v:
-                vol = Volume(src, v["secret"].get("defaultMode", 0o644), pod.psc.get("fsGroup"))
-                vol.put({"tls.crt": pair[0], "tls.key": pair[1]})
-                tls_vol = vol
-            elif "configMap" in v:
-                cm = configmaps[v["configMap"]["name"]]
-                vol = Volume(src, v["configMap"].get("defaultMode", 0o644), pod.psc.get("fsGroup"))
-                vol.put({k: s.encode() for k, s in cm["data"].items()})
-            else:
-                bad(f"volume {m['name']}: only secret and configMap volumes are run here")
-            mounts.append((src, m["mountPath"]))
-
-        # The args, on loopback ports; --kube needs an API server (see
-        # make e2e-cluster WEBHOOK_IMAGE=...).
-        port, hport = opstest.free_port(), opstest.free_port()
-        args = [a for a in pod.args if a != "--kube"]
-        lport = port_of(arg_value(args, "--listen"))
-        hlport = port_of(arg_value(args, "--health-listen"))
-        args = replace_arg(args, "--listen", f"127.0.0.1:{port}")
-        args = replace_arg(args, "--health-listen", f"127.0.0.1:{hport}")
-        hports = {lport: port, hlport: hport}
+        mounts, tls_vol = volumes(pod, configmaps, pair, os.path.join(work, "vol"),
+                                  pod.psc.get("fsGroup"))
+        args, port, hport, hports = loopback_args(pod)
         c = Container(image, flags, mounts, args)
         t0 = time.monotonic()
         if not c.run():
@@ -618,6 +654,7 @@ def main():
               and parsed[-1].get("msg") == "stopped",
               f"{len(lines)} log lines, each JSON, the last \"stopped\"",
               [x for x, p in zip(lines, parsed) if p is None][:3] or lines[-2:])
+        openshift_run(image, pod, configmaps, pair, work)
         print(f"# image-test took {time.monotonic() - t_start:.1f} s", flush=True)
     except TimeoutError as e:
         check(False, "bounded run", str(e))
