@@ -58,6 +58,13 @@ void metrics_reload(int ok);
 /* Count a review written by --record-dir: ok 1, or 0 for a failure. */
 void metrics_record(int ok);
 
+/*
+ * The result of an audit (serve --audit-interval): findings (borrowed, as
+ * audit_findings() gives them) counted by reason and kind, how long it took
+ * and when it ended (Unix time).
+ */
+void metrics_audit(const json_t *findings, double seconds, time_t at);
+
 /* The values read at each scrape (gauges), gathered by the caller. */
 struct metrics_gauges {
     const char *rbac_source;       /* "file", "kube" or "none" */
