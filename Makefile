@@ -48,7 +48,7 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit fixtures cli e2e sighup valgrind run deps format format-check clean bench
+.PHONY: all test unit fixtures cli audit-cli e2e sighup valgrind run deps format format-check clean bench
 all: $(BIN)
 
 deps:
@@ -107,6 +107,10 @@ valgrind: $(BIN)
 cli: $(BIN)
 	BIN=$(BIN) tests/cli_test.sh
 
+# audit over tests/fixtures/audit and can-pull over a bindings file.
+audit-cli: $(BIN)
+	BIN=$(BIN) python3 tests/audit_cli_test.py
+
 # SIGHUP reloads config and bindings under load, no request failing.
 sighup: $(BIN)
 	BIN=$(BIN) tests/sighup_test.py
@@ -160,6 +164,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) fixtures
 	$(MAKE) cli
+	$(MAKE) audit-cli
 	$(MAKE) e2e
 	$(MAKE) ops
 	$(MAKE) sighup

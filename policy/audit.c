@@ -256,6 +256,18 @@ static struct audit_obj *audit_owner(struct audit *a, const struct audit_obj *o)
     return NULL;
 }
 
+/* Whether folding from f leads to g (a cycle of ownerReferences would). */
+static int audit_reaches(const struct audit_finding *f,
+                         const struct audit_finding *g, size_t max)
+{
+    size_t steps;
+
+    for (steps = 0; f != NULL && steps <= max; steps++, f = f->into)
+        if (f == g)
+            return 1;
+    return 0;
+}
+
 void audit_finish(struct audit *a, struct audit_summary *sum)
 {
     size_t i, j, k;
@@ -272,7 +284,8 @@ void audit_finish(struct audit *a, struct audit_summary *sum)
         for (j = 0; up != NULL && j < o->n; j++)
             for (k = 0; k < up->n; k++)
                 if (json_equal(o->fs[j].f, up->fs[k].f)) {
-                    o->fs[j].into = &up->fs[k];
+                    if (!audit_reaches(&up->fs[k], &o->fs[j], a->n))
+                        o->fs[j].into = &up->fs[k];
                     break;
                 }
     }
@@ -288,7 +301,7 @@ void audit_finish(struct audit *a, struct audit_summary *sum)
                 denied = 1;
             else
                 warned = 1;
-            /* A cycle of ownerReferences cannot hold this longer. */
+            /* Folding never closes a cycle: the chain ends. */
             while (root->into != NULL && steps++ < a->n)
                 root = root->into;
             if (root->into == NULL && root != &o->fs[j] &&

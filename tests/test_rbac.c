@@ -645,6 +645,85 @@ static void test_rbac_duplicate_subjects(void **state)
     rbac_free(rb);
 }
 
+/* ---- every grant, for can-pull -v ---- */
+
+struct grants_seen {
+    char lines[8][160];
+    size_t n;
+    size_t stop_after; /* 0: never */
+};
+
+static int grants_each(void *arg, const struct rbac_why *why)
+{
+    struct grants_seen *g = arg;
+
+    if (g->n < 8)
+        snprintf(g->lines[g->n], sizeof(g->lines[0]), "%s %s/%s %s %s %s",
+                 why->binding_kind, why->binding_ns, why->binding_name,
+                 why->role_kind, why->role_name, why->subject);
+    g->n++;
+    return g->stop_after != 0 && g->n >= g->stop_after;
+}
+
+static void test_rbac_pull_grants(void **state)
+{
+    static const char *const want[] = {
+        /* the account first, then its namespace's group, then
+         * system:authenticated; ClusterRoleBindings before RoleBindings */
+        "ClusterRoleBinding /everywhere ClusterRole system:image-puller "
+        "ServiceAccount",
+        "RoleBinding project-b/sa ClusterRole registry-viewer ServiceAccount",
+        "RoleBinding project-b/ns-group ClusterRole system:image-puller Group",
+        "RoleBinding project-b/all ClusterRole view Group system:authenticated",
+    };
+    struct rbac *rb = rbac_new();
+    struct grants_seen g;
+    struct rbac_why why;
+    size_t i;
+
+    (void)state;
+    assert_non_null(rb);
+    put_binding(rb, "project-b", "all", "ClusterRole", "view",
+                "[{'kind':'Group','name':'system:authenticated'}]");
+    put_binding(rb, "project-b", "ns-group", "ClusterRole",
+                "system:image-puller",
+                "[{'kind':'Group','name':'system:serviceaccounts:project-a'}]");
+    put_binding(rb, "project-b", "sa", "ClusterRole", "registry-viewer",
+                PULLER_SUBJECT);
+    put_binding(rb, "project-b", "no", "ClusterRole", "basic-user",
+                PULLER_SUBJECT);
+    put_binding(rb, NULL, "everywhere", "ClusterRole", "system:image-puller",
+                PULLER_SUBJECT);
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(rbac_pull_grants(rb, "project-a", "default", "project-b",
+                                      "app", grants_each, &g),
+                     N(want));
+    assert_int_equal(g.n, N(want));
+    for (i = 0; i < N(want); i++)
+        assert_string_equal(g.lines[i], want[i]);
+    /* the first is the one rbac_may_pull_why names */
+    assert_true(rbac_may_pull_why(rb, "project-a", "default", "project-b",
+                                  "app", &why));
+    assert_string_equal(why.binding_name, "everywhere");
+    assert_string_equal(why.subject, "ServiceAccount");
+    /* a callback that says stop ends the visit */
+    memset(&g, 0, sizeof(g));
+    g.stop_after = 2;
+    assert_int_equal(rbac_pull_grants(rb, "project-a", "default", "project-b",
+                                      "app", grants_each, &g),
+                     2);
+    /* another account of another project: only the authenticated group */
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(rbac_pull_grants(rb, "project-x", "builder", "project-b",
+                                      "app", grants_each, &g),
+                     1);
+    assert_string_equal(g.lines[0], want[3]);
+    assert_int_equal(rbac_pull_grants(NULL, "project-a", "default", "project-b",
+                                      "app", grants_each, &g),
+                     0);
+    rbac_free(rb);
+}
+
 /* ---- the recorded kubectl output ---- */
 
 static struct rbac *load_fixture(void)
@@ -1105,6 +1184,7 @@ int main(void)
         cmocka_unit_test(test_rbac_delete),
         cmocka_unit_test(test_rbac_duplicate_subjects),
         cmocka_unit_test(test_rbac_fixture_decisions),
+        cmocka_unit_test(test_rbac_pull_grants),
         cmocka_unit_test(test_rbac_malformed),
         cmocka_unit_test(test_rbac_ignored),
         cmocka_unit_test(test_rbac_openshift_forms),
