@@ -67,6 +67,51 @@ static void verdict_finding(struct verdict *v, int deny,
         v->failed = 1;
 }
 
+/*
+ * Replace each byte of s that does not start a valid UTF-8 sequence with
+ * '?': a message quotes names and images cut at a byte count ("%.63s"),
+ * which can split a character, and JSON strings must be valid UTF-8.
+ */
+static void verdict_utf8(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+
+    while (*p != '\0') {
+        size_t n = 0, i;
+        unsigned char lo = 0x80, hi = 0xBF;
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if (*p >= 0xC2 && *p <= 0xDF)
+            n = 1;
+        else if (*p >= 0xE0 && *p <= 0xEF)
+            n = 2;
+        else if (*p >= 0xF0 && *p <= 0xF4)
+            n = 3;
+        if (*p == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (*p == 0xED)
+            hi = 0x9F; /* surrogates */
+        else if (*p == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (*p == 0xF4)
+            hi = 0x8F; /* past U+10FFFF */
+        for (i = 1; n > 0 && i <= n; i++) {
+            unsigned char c = p[i];
+
+            if (c < (i == 1 ? lo : 0x80) || c > (i == 1 ? hi : 0xBF))
+                break;
+        }
+        if (n == 0 || i <= n) {
+            *p++ = '?';
+            continue;
+        }
+        p += n + 1;
+    }
+}
+
 /* The message of a warning or denial part: long enough for any we give. */
 #define VERDICT_MESSAGE_MAX 2048
 
@@ -81,6 +126,7 @@ static void verdict_vwarn(struct verdict *v, enum verdict_reason why,
 
     if (n < 0)
         return;
+    verdict_utf8(buf);
     verdict_finding(v, 0, why, buf);
     if ((size_t)n > VERDICT_WARNING_MAX) {
         size_t end = VERDICT_WARNING_MAX - 3;
@@ -104,6 +150,7 @@ static void verdict_vdeny(struct verdict *v, enum verdict_reason why,
     char buf[VERDICT_MESSAGE_MAX];
 
     vsnprintf(buf, sizeof(buf), fmt, ap);
+    verdict_utf8(buf);
     verdict_finding(v, 1, why, buf);
     strbuf_printf(&v->deny, "%s%s", v->deny.len > 0 ? "; " : "", buf);
     if ((unsigned)why < VERDICT_REASONS)
