@@ -96,6 +96,46 @@ def test_json():
           "audit json: exempt namespace, other kinds, allowed objects absent")
 
 
+# The same for tests/fixtures/audit/recorded: what a real kube-apiserver and
+# its controller-manager hold (ReplicaSets, Pods and Job Pods they made,
+# with their uids and ownerReferences), as kubectl dumped it.
+WANT_RECORDED = [
+    ("project-a", "CronJob", "nightly", 'container "job"', "deny",
+     "cross-project", 0),
+    ("project-a", "DaemonSet", "agent", 'container "agent"', "deny",
+     "cross-project", 0),
+    ("project-a", "Job", "once", 'container "once"', "deny", "cross-project",
+     1),
+    ("project-b", "PodTemplate", "tmpl", 'container "t"', "warn",
+     "pull-secret", 0),
+    ("project-b", "ReplicationController", "legacy", 'container "legacy"',
+     "warn", "dated-tag", 1),
+    ("project-b", "ReplicationController", "legacy", 'container "legacy"',
+     "deny", "cross-project", 1),
+    ("project-c", "Deployment", "web", 'container "app"', "deny",
+     "cross-project", 2),
+    ("project-c", "StatefulSet", "db", 'container "db"', "warn", "latest", 1),
+]
+
+
+def test_recorded():
+    rec = os.path.join(FIX, "recorded")
+    rc, out, err = run("audit", "--config", CONFIG, "--bindings",
+                       os.path.join(rec, "rbac.yaml"), "--output", "json",
+                       os.path.join(rec, "workloads.yaml"))
+    findings = json.loads(out) if rc in (0, 1) else []
+    got = [(f["namespace"], f["kind"], f["name"], f["field"], f["result"],
+            f["reason"], f["pods"]) for f in findings]
+    check(rc == 1 and got == WANT_RECORDED,
+          "recorded dump: every finding, Pods folded through ReplicaSets and "
+          "Jobs", json.dumps(got, indent=1) + err)
+    check(err.strip() == "image-policy-webhook: audit: 16 objects, 10 denied, "
+          "3 warned", "recorded dump: 16 objects (project-a's api allowed by "
+          "its RoleBinding)", err)
+    check(all(f.get("uid") for f in findings),
+          "recorded dump: every finding carries its object's uid")
+
+
 def test_table():
     rc, out, err = audit(os.path.join(FIX, "cluster"))
     lines = out.splitlines()
@@ -271,6 +311,7 @@ def test_can_pull():
 
 
 test_json()
+test_recorded()
 test_table()
 test_policyreport()
 test_scope_and_inputs()
