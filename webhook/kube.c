@@ -31,9 +31,11 @@
  * - 410 Gone (an ERROR event with code 410, or HTTP 410) means the
  *   resourceVersion is too old: list again; an expired continue token
  *   restarts the list in one unpaged request, as client-go's pager does;
- * - any other failure (connection refused or cut, TLS, 5xx, 401/403) is
- *   retried with capped exponential backoff and jitter; the index keeps its
- *   last known state meanwhile and the logs say how old it is;
+ * - a refused connection is tried again every second (nobody is listening:
+ *   no server to spare); any other failure (connection cut, TLS, 5xx,
+ *   401/403) is retried with capped exponential backoff and jitter; the
+ *   index keeps its last known state meanwhile and the logs say how old it
+ *   is;
  * - every resync period each kind is listed again and the index brought in
  *   line with the list (objects not in it are removed), which repairs
  *   anything a watch could have missed.
@@ -46,6 +48,7 @@
 #define KUBE_BACKOFF_MIN_MS 500u   /* first retry after 0.25 to 0.5 s */
 #define KUBE_BACKOFF_MAX_MS 30000u /* doubling, capped at 15 to 30 s */
 #define KUBE_HEALTHY_S      10.0   /* a watch up this long resets backoff */
+#define KUBE_REFUSED_S      1.0    /* connection refused: retry this soon */
 #define KUBE_WATCH_MIN_S    300u   /* watch timeoutSeconds in [300, 600) */
 #define KUBE_WATCH_SLACK_S  60L    /* past timeoutSeconds: a dead peer */
 #define KUBE_CONNECT_S      10L
@@ -122,8 +125,9 @@ struct kube_watcher {
     double resync_at;  /* monotonic */
     char why[512];     /* the last failure */
     double last_warn;
-    int warned; /* a failure was logged and no recovery yet */
-    int listed; /* lists done */
+    int warned;  /* a failure was logged and no recovery yet */
+    int refused; /* the last failure: the connection was refused */
+    int listed;  /* lists done */
     /* One request. */
     int in_watch;
     long status;
@@ -155,6 +159,8 @@ struct kube {
     unsigned long long lists, relists, expired, reconnects, events, skipped;
     struct kube_watcher w[KUBE_NRES];
 };
+
+static void kube_tick(struct kube *k);
 
 static double kube_now(void)
 {
@@ -314,13 +320,22 @@ static void kube_set_watching(struct kube_watcher *w, int on)
         w->current_at = now;
     w->watching = on;
     pthread_mutex_unlock(&k->lock);
-    if (on && w->warned) {
-        log_msg(LOG_INFO,
-                "kube: %s: watching again from resourceVersion %s after %u "
-                "failed attempts; the index is current",
-                w->res->name, w->rv ? w->rv : "?", w->failures);
-        w->warned = 0;
-    }
+}
+
+/*
+ * After failures, the watch proved good: an event or a bookmark came, or it
+ * ran to its timeout. Not when it merely opened: an ERROR 410 can follow in
+ * the same millisecond, and then the index is not current until relisted.
+ */
+static void kube_recovered(struct kube_watcher *w)
+{
+    if (!w->warned)
+        return;
+    log_msg(LOG_INFO,
+            "kube: %s: watching again from resourceVersion %s after %u "
+            "failed attempts; the index is current",
+            w->res->name, w->rv ? w->rv : "?", w->failures);
+    w->warned = 0;
 }
 
 /* ---- the index side ---- */
@@ -603,7 +618,10 @@ static int kube_event(struct kube_watcher *w, char *line, size_t len)
         rv = NULL;
     }
     if (rc == 0 && rv != NULL && type != NULL && json_is_object(obj)) {
-        char *nrv = strdup(rv);
+        char *nrv;
+
+        kube_recovered(w);
+        nrv = strdup(rv);
 
         if (nrv != NULL) {
             free(w->rv);
@@ -685,6 +703,10 @@ static int kube_on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
         w->result = KUBE_STOPPED;
         return 1;
     }
+    /* The periodic status line, from a thread whose own watch is open: not
+     * from one between two watches, which would read itself as lost. */
+    if (w->in_watch && w->status == 200)
+        kube_tick(w->k);
     if (w->in_watch && kube_now() >= w->resync_at) {
         w->result = KUBE_RESYNC;
         return 1;
@@ -724,6 +746,7 @@ static CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
     CURLcode cc = CURLE_OUT_OF_MEMORY;
 
     w->status = 0;
+    w->refused = 0;
     w->body.len = 0;
     w->line.len = 0;
     w->discarding = 0;
@@ -930,6 +953,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
         if (cc != CURLE_OK) {
             kube_why(w, "list: %s",
                      w->too_big ? "answer too large" : kube_curl_msg(w, cc));
+            w->refused = cc == CURLE_COULDNT_CONNECT;
             goto out;
         }
         if (w->status == 404 && w->res->image_config) {
@@ -1189,8 +1213,10 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
         rc = w->result;
     } else if (cc != CURLE_OK) {
         kube_why(w, "watch lost: %s", kube_curl_msg(w, cc));
+        w->refused = cc == CURLE_COULDNT_CONNECT;
     } else {
         rc = KUBE_OK; /* ended by timeoutSeconds */
+        kube_recovered(w);
         if (w->line.len > 0)
             kube_skip(w, "a last event without its newline");
     }
@@ -1213,8 +1239,14 @@ static int kube_backoff(struct kube_watcher *w)
         d = KUBE_BACKOFF_MAX_MS;
     d /= 1000;
     s = d / 2 + kube_rand(w) * d / 2;
+    /* Nobody listening (the API server restarting): no server to spare, and
+     * every second of backoff is a second of deciding on stale state once
+     * it is back. The backoff is for what a server answered. */
+    if (w->refused)
+        s = KUBE_REFUSED_S;
     w->failures++;
     kube_count(k, &k->reconnects);
+    kube_tick(k); /* while failing, the status line still comes */
     pthread_mutex_lock(&k->lock);
     synced = w->synced;
     age = now - w->current_at;
@@ -1262,7 +1294,6 @@ static void *kube_run(void *arg)
     enum kube_rc rc;
 
     while (!kube_stopping(w->k)) {
-        kube_tick(w->k);
         if (w->rv == NULL) {
             rc = kube_list(w);
             if (rc == KUBE_ABSENT) {
