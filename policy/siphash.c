@@ -41,8 +41,8 @@ uint64_t siphash24(const struct siphash_key *key, const void *msg, size_t len)
     uint64_t v[4], m;
     size_t left = len;
 
-    v[0] = key->k0 ^
-           0x736f6d6570736575ULL; /* "somepseudorandomlygeneratedbytes" */
+    /* The constants spell "somepseudorandomlygeneratedbytes". */
+    v[0] = key->k0 ^ 0x736f6d6570736575ULL;
     v[1] = key->k1 ^ 0x646f72616e646f6dULL;
     v[2] = key->k0 ^ 0x6c7967656e657261ULL;
     v[3] = key->k1 ^ 0x7465646279746573ULL;

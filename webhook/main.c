@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "certgen.h"
+#include "hashkey.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "jsonarena.h"
@@ -653,8 +654,15 @@ static int main_serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    struct err err = {{0}};
+
     if (argc < 2)
         main_bad("missing command");
+    /* Before any index is made: every index hashes with this key. */
+    if (hashkey_init(&err) != 0) {
+        fprintf(stderr, "image-policy-webhook: %s\n", err.msg);
+        return 1;
+    }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(main_usage, stdout);
