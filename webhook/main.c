@@ -473,8 +473,8 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
     if (answer == NULL) {
         *status = 400;
         text = main_error_body(400, err.msg);
-        log_msg(LOG_WARN, "/%s: 400: %s",
-                ep == REVIEW_MUTATE ? "mutate" : "validate", err.msg);
+        log_http_error(ep == REVIEW_MUTATE ? "/mutate" : "/validate", 400, "%s",
+                       err.msg);
     } else {
         const json_t *kind =
             json_object_get(json_object_get(req, "request"), "kind");

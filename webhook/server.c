@@ -460,8 +460,7 @@ respond_error(struct server *s, struct MHD_Connection *c, struct request *rq,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    log_msg(status == 500 ? LOG_ERROR : LOG_WARN, "%s: %u: %s",
-            route_names[rq->route], status, msg);
+    log_http_error(route_names[rq->route], status, "%s", msg);
     json_escape(esc, sizeof(esc), msg);
     n = snprintf(body, sizeof(body), "{\"code\":%u,\"error\":\"%s\"}", status,
                  esc);
@@ -1487,7 +1486,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     struct tls_ca *ca;
     char where[NI_MAXHOST + NI_MAXSERV + 4];
     const char *listen_spec;
-    unsigned threads, timeout_s, max_conns, grace_s, reload_s;
+    unsigned threads, timeout_s, max_conns, grace_s, reload_s, ticks;
     int lfd = -1, hfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i,
         rc = -1;
     long cores;
@@ -1628,9 +1627,13 @@ int server_run(const struct server_opts *opts, struct err *err)
                 hwhere);
     }
 
-    while (!wait_signal(pipefd[0], (int)reload_s * 1000)) {
-        tls_check_pair(&s);
-        tls_check_ca(&s);
+    /* Each second the held-back error lines; each period the files. */
+    for (ticks = 1; !wait_signal(pipefd[0], 1000); ticks++) {
+        log_tick(0);
+        if (ticks % reload_s == 0) {
+            tls_check_pair(&s);
+            tls_check_ca(&s);
+        }
     }
     atomic_store(&s.stopping, 1);
     log_msg(LOG_INFO,
@@ -1712,6 +1715,7 @@ out:
         close(pipefd[1]);
     atomic_store(&tls_current, NULL);
     atomic_store(&tls_not_after, 0);
+    log_tick(1); /* what the limit held back, before the last line */
     atomic_store(&tls_ca_current, NULL);
     while ((p = s.pairs) != NULL) {
         s.pairs = p->older;
