@@ -44,7 +44,8 @@ TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
                $(BUILD)/tests/test_jsonarena $(BUILD)/tests/test_log \
                $(BUILD)/tests/test_kubeconfig $(BUILD)/tests/test_metrics \
-               $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen
+               $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen \
+               $(BUILD)/tests/test_lograte
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 

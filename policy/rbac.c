@@ -1682,7 +1682,7 @@ out:
 
 /* ---- life cycle ---- */
 
-struct rbac *rbac_new(void)
+struct rbac *rbac_new(const struct siphash_key *key)
 {
     struct rbac *rb = calloc(1, sizeof(*rb));
     struct rbac *ret = NULL;
@@ -1691,13 +1691,13 @@ struct rbac *rbac_new(void)
     if (rb == NULL)
         goto out;
     for (i = 0; i < RBAC_NKINDS; i++) {
-        if ((rb->objs[i] = strmap_new()) == NULL)
+        if ((rb->objs[i] = strmap_new(key)) == NULL)
             goto out;
     }
-    if ((rb->boot[RBAC_ROLE] = strmap_new()) == NULL ||
-        (rb->boot[RBAC_CLUSTER_ROLE] = strmap_new()) == NULL ||
-        (rb->ns_index = strmap_new()) == NULL ||
-        (rb->cluster_index = strmap_new()) == NULL)
+    if ((rb->boot[RBAC_ROLE] = strmap_new(key)) == NULL ||
+        (rb->boot[RBAC_CLUSTER_ROLE] = strmap_new(key)) == NULL ||
+        (rb->ns_index = strmap_new(key)) == NULL ||
+        (rb->cluster_index = strmap_new(key)) == NULL)
         goto out;
     if (rbac_boot_load(rb) != 0)
         goto out;

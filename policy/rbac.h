@@ -7,11 +7,17 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "siphash.h"
 
 struct rbac;
 
-/* Returns a new, empty index (no bindings, only the bootstrap roles). */
-struct rbac *rbac_new(void);
+/*
+ * Returns a new, empty index (no bindings, only the bootstrap roles), or
+ * NULL on ENOMEM. Its hash maps are keyed with key (copied): the process
+ * hands in a secret random one (webhook/hashkey.h), so that nobody who
+ * names bindings, roles or subjects can make their names collide.
+ */
+struct rbac *rbac_new(const struct siphash_key *key);
 
 /*
  * Add or replace (by kind, namespace and name) one RBAC object (borrowed):

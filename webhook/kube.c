@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "hashkey.h"
 #include "jsonload.h"
 #include "log.h"
 #include "state.h"
@@ -1458,7 +1459,7 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
                  ((uint64_t)(i + 1) << 40);
         if (w->rng == 0)
             w->rng = 88172645463325252ull;
-        w->known = strmap_new();
+        w->known = strmap_new(hashkey_get());
         w->curl = curl_easy_init();
         if (w->known == NULL || w->curl == NULL) {
             err_set(err, "out of memory");

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "auditor.h"
 #include "certgen.h"
+#include "hashkey.h"
 #include "kube.h"
 #include "kubeconfig.h"
 #include "jsonarena.h"
@@ -30,6 +31,13 @@
 
 #define MAIN_REVIEW_MAX (64u << 20)
 
+/* serve --record-dir: the caps' defaults and bounds. */
+#define MAIN_RECORD_FILES     10000ULL
+#define MAIN_RECORD_MAX_FILES 1000000ULL
+#define MAIN_RECORD_BYTES     (1ULL << 30)
+#define MAIN_RECORD_MIN_BYTES 1024ULL
+#define MAIN_RECORD_MAX_BYTES (1ULL << 50)
+
 static const char main_usage[] =
     "usage:\n"
     "  image-policy-webhook serve --tls-cert F --tls-key F [--listen "
@@ -40,7 +48,8 @@ static const char main_usage[] =
     "SECONDS]]\n"
     "                             [--client-ca F] [--health-listen "
     "ADDR:PORT]\n"
-    "                             [--record-dir DIR] [--grace-period "
+    "                             [--record-dir DIR [--record-max-files N]\n"
+    "                              [--record-max-bytes B]] [--grace-period "
     "SECONDS]\n"
     "                             [--audit-interval DURATION]\n"
     "  image-policy-webhook review mutate|validate [--config F] [--bindings "
@@ -63,7 +72,8 @@ struct main_opts {
     const char *config, *bindings, *cert, *key, *listen, *log_level;
     const char *kubeconfig, *kube_resync;
     const char *client_ca, *health_listen;
-    const char *record_dir, *grace_period;
+    const char *record_dir, *record_max_files, *record_max_bytes;
+    const char *grace_period;
     const char *service, *namespace, *out, *hosts, *days; /* certs */
     const char *output, *audit_interval;
     const char *namespaces[64]; /* every --namespace, in order (audit) */
@@ -122,6 +132,8 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--client-ca", offsetof(struct main_opts, client_ca)},
         {"--health-listen", offsetof(struct main_opts, health_listen)},
         {"--record-dir", offsetof(struct main_opts, record_dir)},
+        {"--record-max-files", offsetof(struct main_opts, record_max_files)},
+        {"--record-max-bytes", offsetof(struct main_opts, record_max_bytes)},
         {"--grace-period", offsetof(struct main_opts, grace_period)},
         {"--service", offsetof(struct main_opts, service)},
         {"--namespace", offsetof(struct main_opts, namespace)},
@@ -174,6 +186,35 @@ static void main_parse(int argc, char **argv, const char *allowed,
             o->namespaces[o->nnamespaces++] = value;
         }
     }
+}
+
+/*
+ * A whole number of s into *out, with a suffix Ki, Mi, Gi or Ti (times 1024
+ * to the 1st to 4th power, as in Kubernetes quantities) when suffixes is 1.
+ * 0, or -1 when s is not one or overflows.
+ */
+static int main_size(const char *s, int suffixes, unsigned long long *out)
+{
+    static const char *const units[] = {"Ki", "Mi", "Gi", "Ti"};
+    unsigned long long v;
+    char *end = NULL;
+    int u, shift = 0;
+
+    if (!(s[0] >= '0' && s[0] <= '9')) /* strtoull takes "-1" and " 1" */
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s)
+        return -1;
+    if (*end != '\0') {
+        for (u = 0; suffixes && u < 4; u++)
+            if (strcmp(end, units[u]) == 0)
+                shift = 10 * (u + 1);
+        if (shift == 0 || v > (~0ULL >> shift))
+            return -1;
+    }
+    *out = v << shift;
+    return 0;
 }
 
 static struct state *main_state(const struct main_opts *o)
@@ -677,16 +718,19 @@ static atomic_ullong main_record_failures;
  * After each case the record thread wrote or dropped: a failure never
  * fails the review, it is counted and logged.
  */
-static void main_record_done(void *arg, int ok, const struct err *err)
+static void main_record_done(void *arg, int ok, unsigned rotated,
+                             const struct err *err)
 {
     long long now, last;
 
     (void)arg;
+    if (rotated > 0)
+        metrics_record(METRICS_RECORD_ROTATED, rotated);
     if (ok) {
-        metrics_record(1);
+        metrics_record(METRICS_RECORD_SUCCESS, 1);
         return;
     }
-    metrics_record(0);
+    metrics_record(METRICS_RECORD_FAILURE, 1);
     atomic_fetch_add(&main_record_failures, 1);
     now = main_now_us() / 1000000 + 1; /* never 0: 0 is "not yet" */
     last = atomic_load(&main_record_logged_s);
@@ -721,8 +765,8 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
     if (answer == NULL) {
         *status = 400;
         text = main_error_body(400, err.msg);
-        log_msg(LOG_WARN, "/%s: 400: %s",
-                ep == REVIEW_MUTATE ? "mutate" : "validate", err.msg);
+        log_http_error(ep == REVIEW_MUTATE ? "/mutate" : "/validate", 400, "%s",
+                       err.msg);
     } else {
         const json_t *kind =
             json_object_get(json_object_get(req, "request"), "kind");
@@ -744,7 +788,7 @@ static char *main_serve_review(void *arg, enum review_endpoint ep,
             if (rc != NULL && ac != NULL)
                 record_submit(main_record, ep, rc, ac, len);
             else
-                main_record_done(NULL, 0, &(struct err){"out of memory"});
+                main_record_done(NULL, 0, 0, &(struct err){"out of memory"});
             json_decref(rc);
             json_decref(ac);
         }
@@ -837,13 +881,15 @@ static int main_serve(int argc, char **argv)
     long grace = 0; /* 0: the server's default */
     unsigned audit_s = 0;
     struct auditor *auditor = NULL;
+    unsigned long long keep_files = MAIN_RECORD_FILES;
+    unsigned long long keep_bytes = MAIN_RECORD_BYTES;
     int rc = 0;
 
     main_parse(argc, argv,
                "--config --bindings --tls-cert --tls-key --listen --log-level "
                "--kube --kubeconfig --kube-resync --client-ca "
-               "--health-listen --record-dir --grace-period "
-               "--audit-interval ",
+               "--health-listen --record-dir --record-max-files "
+               "--record-max-bytes --grace-period --audit-interval ",
                &main_serve_opts);
     if (main_serve_opts.nargs > 0)
         main_bad("serve takes no argument %s", main_serve_opts.args[0]);
@@ -884,8 +930,27 @@ static int main_serve(int argc, char **argv)
             main_bad("--grace-period %s: must be seconds from 1 to 3600",
                      main_serve_opts.grace_period);
     }
+    if ((main_serve_opts.record_max_files != NULL ||
+         main_serve_opts.record_max_bytes != NULL) &&
+        main_serve_opts.record_dir == NULL)
+        main_bad("--record-max-files and --record-max-bytes need --record-dir");
+    if (main_serve_opts.record_max_files != NULL &&
+        (main_size(main_serve_opts.record_max_files, 0, &keep_files) != 0 ||
+         keep_files < 1 || keep_files > MAIN_RECORD_MAX_FILES))
+        main_bad("--record-max-files %s: must be a number from 1 to %llu",
+                 main_serve_opts.record_max_files, MAIN_RECORD_MAX_FILES);
+    if (main_serve_opts.record_max_bytes != NULL &&
+        (main_size(main_serve_opts.record_max_bytes, 1, &keep_bytes) != 0 ||
+         keep_bytes < MAIN_RECORD_MIN_BYTES ||
+         keep_bytes > MAIN_RECORD_MAX_BYTES))
+        main_bad("--record-max-bytes %s: must be bytes from %llu (1Ki) to "
+                 "%llu (1024Ti), a number with an optional Ki, Mi, Gi or Ti "
+                 "suffix",
+                 main_serve_opts.record_max_bytes, MAIN_RECORD_MIN_BYTES,
+                 MAIN_RECORD_MAX_BYTES);
     if (main_serve_opts.record_dir != NULL) {
-        main_record = record_open(main_serve_opts.record_dir, &err);
+        main_record = record_open(main_serve_opts.record_dir,
+                                  (size_t)keep_files, keep_bytes, &err);
         if (main_record == NULL)
             main_bad("--record-dir: %s", err.msg);
         /* At most 1024 cases or 256 MiB of requests wait for the disk. */
@@ -918,9 +983,18 @@ static int main_serve(int argc, char **argv)
     so.observe = main_serve_observe;
     so.grace_s = (unsigned)grace;
     metrics_init();
-    if (main_record != NULL)
-        log_msg(LOG_INFO, "recording every review into %s",
-                main_serve_opts.record_dir);
+    if (main_record != NULL) {
+        size_t files;
+        unsigned long long bytes;
+
+        record_usage(main_record, &files, &bytes);
+        log_msg(LOG_INFO,
+                "recording every review into %s (%zu case files of %llu "
+                "bytes there now; at most %llu files and %llu bytes kept, "
+                "the oldest deleted first)",
+                main_serve_opts.record_dir, files, bytes, keep_files,
+                keep_bytes);
+    }
     state_publish(st);
 
     /* Blocked in every thread (they inherit the mask): only the reloader
@@ -965,8 +1039,15 @@ static int main_serve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    struct err err = {{0}};
+
     if (argc < 2)
         main_bad("missing command");
+    /* Before any index is made: every index hashes with this key. */
+    if (hashkey_init(&err) != 0) {
+        fprintf(stderr, "image-policy-webhook: %s\n", err.msg);
+        return 1;
+    }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(main_usage, stdout);

@@ -78,7 +78,8 @@ static atomic_ullong metrics_warnings[VERDICT_REASONS];
 static atomic_ullong metrics_latency[METRICS_ENDPOINTS][METRICS_BUCKETS + 1];
 static atomic_ullong metrics_latency_ns[METRICS_ENDPOINTS];
 static atomic_ullong metrics_errors[METRICS_ROUTES][METRICS_CODES];
-static atomic_ullong metrics_reloads[2], metrics_recorded[2];
+static atomic_ullong metrics_reloads[2];
+static atomic_ullong metrics_recorded[METRICS_RECORD_RESULTS];
 static _Atomic long long metrics_start_s;
 
 /*
@@ -190,9 +191,10 @@ void metrics_reload(int ok)
     metrics_add(&metrics_reloads[ok ? 1 : 0], 1);
 }
 
-void metrics_record(int ok)
+void metrics_record(enum metrics_record_result r, unsigned long long n)
 {
-    metrics_add(&metrics_recorded[ok ? 1 : 0], 1);
+    if ((unsigned)r < METRICS_RECORD_RESULTS)
+        metrics_add(&metrics_recorded[r], n);
 }
 
 void metrics_audit(const json_t *findings, double seconds, time_t at)
@@ -372,6 +374,10 @@ static void metrics_render_state(struct strbuf *b,
                                  const struct metrics_gauges *g)
 {
     static const char *const sources[] = {"file", "kube", "none"};
+    static const char *const record_results[METRICS_RECORD_RESULTS] = {
+        [METRICS_RECORD_SUCCESS] = "success",
+        [METRICS_RECORD_FAILURE] = "failure",
+        [METRICS_RECORD_ROTATED] = "rotated"};
     size_t i;
 
     metrics_head(b, "rbac_source_info", "gauge",
@@ -400,14 +406,13 @@ static void metrics_render_state(struct strbuf *b,
                   metrics_get(&metrics_reloads[1]),
                   metrics_get(&metrics_reloads[0]));
     metrics_head(b, "recorded_reviews_total", "counter",
-                 "Reviews written as case files by --record-dir, by result.");
-    strbuf_printf(b,
-                  METRICS_PREFIX "recorded_reviews_total{result=\"success\"} "
-                                 "%llu\n" METRICS_PREFIX
-                                 "recorded_reviews_total{result=\"failure\"} "
-                                 "%llu\n",
-                  metrics_get(&metrics_recorded[1]),
-                  metrics_get(&metrics_recorded[0]));
+                 "Reviews written as case files by --record-dir (success), "
+                 "not recorded (failure), and case files deleted to keep "
+                 "the directory within its caps (rotated).");
+    for (i = 0; i < METRICS_RECORD_RESULTS; i++)
+        strbuf_printf(
+            b, METRICS_PREFIX "recorded_reviews_total{result=\"%s\"} %llu\n",
+            record_results[i], metrics_get(&metrics_recorded[i]));
     if (g->cert_not_after != 0)
         metrics_one(b, "certificate_expiry_timestamp_seconds", "gauge",
                     "notAfter of the serving certificate in use, in Unix "
