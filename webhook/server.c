@@ -128,6 +128,7 @@ struct server {
     atomic_long active;     /* requests seen by on_request, not yet completed */
     atomic_long conns;      /* connections open, on either listener */
     _Atomic long long last_request_ms; /* when the latest request began */
+    atomic_int was_ready; /* /readyz has answered 200 once */
     struct lingerer lg;
     struct tls_pair *pairs;            /* every pair loaded, newest first */
     struct file_sig cert_sig, key_sig; /* of the files last loaded */
@@ -715,11 +716,22 @@ static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
         return respond_text(s, c, rq, MHD_HTTP_OK, "{\"status\":\"ok\"}",
                             "application/json");
     case ROUTE_READYZ:
-        if (o->ready == NULL || o->ready(o->arg))
+        if (o->ready == NULL || o->ready(o->arg)) {
+            atomic_store(&s->was_ready, 1);
             return respond_text(s, c, rq, MHD_HTTP_OK, "{\"status\":\"ok\"}",
                                 "application/json");
+        }
+        /* Not ready while starting (listing the API) is expected: a warn
+         * line for each kubelet probe would bury the log. Not ready after
+         * being ready is worth one. */
+        if (!atomic_load(&s->was_ready)) {
+            log_msg(LOG_DEBUG, "/readyz: 503: not ready yet (starting)");
+            return respond_text(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                "{\"code\":503,\"error\":\"not ready\"}",
+                                "application/json");
+        }
         return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
-                             "not ready");
+                             "not ready after being ready");
     case ROUTE_METRICS:
         out = o->metrics(o->arg);
         if (out == NULL)
