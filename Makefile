@@ -46,11 +46,12 @@ TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
                $(BUILD)/tests/test_jsonarena $(BUILD)/tests/test_log \
                $(BUILD)/tests/test_kubeconfig $(BUILD)/tests/test_metrics \
-               $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen
+               $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen \
+               $(BUILD)/tests/test_lograte
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit fixtures cli e2e sighup valgrind run deps format format-check clean bench
+.PHONY: all test unit fixtures cli audit-cli e2e sighup valgrind run deps format format-check clean bench
 all: $(BIN)
 
 deps:
@@ -108,6 +109,10 @@ valgrind: $(BIN)
 # The command line: exit codes and one-line errors.
 cli: $(BIN)
 	BIN=$(BIN) tests/cli_test.sh
+
+# audit over tests/fixtures/audit and can-pull over a bindings file.
+audit-cli: $(BIN)
+	BIN=$(BIN) python3 tests/audit_cli_test.py
 
 # SIGHUP reloads config and bindings under load, no request failing.
 sighup: $(BIN)
@@ -186,6 +191,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) fixtures
 	$(MAKE) cli
+	$(MAKE) audit-cli
 	$(MAKE) e2e
 	$(MAKE) ops
 	$(MAKE) sighup

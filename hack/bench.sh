@@ -13,7 +13,9 @@
 # endpoint (ENDPOINTS) at 4 and 32 connections, DURATION seconds each
 # (default 5) after a 1 s warm-up. Prints a table; ratio is requests/s against
 # the floor for the same payload and connections. Then runs the in-process
-# BUILD/tests/bench/bench_review (ns per review, 10 to 100,000 bindings).
+# BUILD/tests/bench/bench_review (ns per review, 10 to 100,000 bindings) and
+# BUILD/tests/bench/bench_strmap (the index's hash map under names chosen to
+# collide, unkeyed against keyed). MICRO=0 skips both.
 # Servers are killed on exit.
 #
 # With taskset and 2 or more CPUs, the servers run on the upper half of the
@@ -226,4 +228,10 @@ if [ "$micro" = 1 ] && [ -x "$build/tests/bench/bench_review" ]; then
     echo
     echo "in-process review (parse, decide, serialise), best of 5 interleaved rounds:"
     (cd "$root" && "${server_on[@]}" "$build/tests/bench/bench_review" "${MICRO_ITERATIONS:-4000}")
+fi
+
+if [ "$micro" = 1 ] && [ -x "$build/tests/bench/bench_strmap" ]; then
+    echo
+    echo "the index's hash map, 100,000 RoleBinding names chosen to collide under the old unkeyed hash against 100,000 random ones (about 35 s: the old map loads the colliding names in quadratic time):"
+    "${server_on[@]}" "$build/tests/bench/bench_strmap"
 fi

@@ -76,10 +76,12 @@ void imagecheck_image(const struct imagecheck *ic, const char *where,
     struct err perr = {{0}};
     char what[IMAGECHECK_QUOTE + 16];
 
+    ic->v->where = where;
     if (imageref_parse(image, &ref, &perr) != 0) {
         verdict_act(ic->v, (int)cfg->invalid_refs, VERDICT_INVALID_REFERENCE,
                     "%s: image \"%.*s\" is not a valid image reference: %s",
                     where, IMAGECHECK_QUOTE, image, perr.msg);
+        ic->v->where = NULL;
         return;
     }
     imagecheck_dated(ic, where, ref.tag);
@@ -94,6 +96,7 @@ void imagecheck_image(const struct imagecheck *ic, const char *where,
         imagecheck_cross(ic, where, what, cp.project, cp.stream);
     }
     imagecheck_pull_secret(ic, where, image, &ref);
+    ic->v->where = NULL;
 }
 
 void imagecheck_object_ref(const struct imagecheck *ic, const char *where,
@@ -117,16 +120,18 @@ void imagecheck_object_ref(const struct imagecheck *ic, const char *where,
         return;
     is_tag = strcmp(kind, "ImageStreamTag") == 0;
     n = strcspn(name, is_tag ? ":" : "@");
+    ic->v->where = where;
     if (is_tag && name[n] == ':')
         imagecheck_dated(ic, where, name + n + 1);
-    if (ns == NULL || ns[0] == '\0' || strcmp(ns, ic->ns) == 0)
-        return;
-    if (n >= sizeof(stream))
-        n = sizeof(stream) - 1;
-    memcpy(stream, name, n);
-    stream[n] = '\0';
-    snprintf(what, sizeof(what), "%s \"%.253s/%.300s\"", kind, ns, name);
-    imagecheck_cross(ic, where, what, ns, stream);
+    if (ns != NULL && ns[0] != '\0' && strcmp(ns, ic->ns) != 0) {
+        if (n >= sizeof(stream))
+            n = sizeof(stream) - 1;
+        memcpy(stream, name, n);
+        stream[n] = '\0';
+        snprintf(what, sizeof(what), "%s \"%.253s/%.300s\"", kind, ns, name);
+        imagecheck_cross(ic, where, what, ns, stream);
+    }
+    ic->v->where = NULL;
 }
 
 int imagecheck_has_pull_secret(const json_t *secrets, const char *sa)

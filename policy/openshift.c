@@ -548,12 +548,15 @@ void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
     json_t *old_list = NULL;
     size_t i;
 
+    snprintf(where, sizeof(where), "%s " OPENSHIFT_TRIGGERS_KEY, kind);
+    ic->v->where = where;
     if (t->list == NULL) {
         if (t->why[0] != '\0')
             verdict_warn(ic->v, VERDICT_TRIGGER_ANNOTATION,
                          "%s annotation " OPENSHIFT_TRIGGERS_KEY
                          " %s: OpenShift's trigger controller ignores it",
                          kind, t->why);
+        ic->v->where = NULL;
         return;
     }
     if (t->too_many) {
@@ -562,6 +565,7 @@ void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
                      " holds %zu triggers, more than the %d this webhook "
                      "reviews",
                      kind, t->n, OPENSHIFT_TRIGGERS_MAX);
+        ic->v->where = NULL;
         return;
     }
     if (old != NULL)
@@ -570,20 +574,23 @@ void openshift_trigger_annotation(const struct imagecheck *ic, const char *kind,
         const json_t *from =
             json_object_get(json_array_get(t->list, i), "from");
 
+        snprintf(where, sizeof(where), "%s " OPENSHIFT_TRIGGERS_KEY "[%zu]",
+                 kind, i);
         if (!t->entries[i].ok) {
+            ic->v->where = where;
             verdict_warn(ic->v, VERDICT_TRIGGER_ANNOTATION,
                          "%s annotation " OPENSHIFT_TRIGGERS_KEY
                          "[%zu]: %s: OpenShift's trigger controller will not "
                          "follow it",
                          kind, i, t->entries[i].why);
+            ic->v->where = NULL;
             continue;
         }
         if (openshift_trigger_seen(old_list, from))
             continue;
-        snprintf(where, sizeof(where), "%s " OPENSHIFT_TRIGGERS_KEY "[%zu]",
-                 kind, i);
         imagecheck_object_ref(ic, where, from);
     }
+    ic->v->where = NULL;
     json_decref(old_list);
 }
 
@@ -681,7 +688,9 @@ void openshift_imagestream(const struct config *cfg, struct verdict *v,
         if (name == NULL || (old != NULL && openshift_is_has(old, t)))
             continue;
         snprintf(subject, sizeof(subject), "ImageStream tag \"%.200s\"", name);
+        v->where = subject;
         openshift_tag(cfg, v, ns, is_name, name, t, subject);
+        v->where = NULL;
     }
 }
 
@@ -708,5 +717,7 @@ void openshift_imagestreamtag(const struct config *cfg, struct verdict *v,
     if (tag_name == NULL || tag_name[0] == '\0')
         tag_name = full[n] == ':' ? full + n + 1 : "";
     snprintf(subject, sizeof(subject), "%s \"%.200s\"", kind, full);
+    v->where = subject;
     openshift_tag(cfg, v, ns, is_name, tag_name, tag, subject);
+    v->where = NULL;
 }

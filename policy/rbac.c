@@ -1255,10 +1255,28 @@ static const struct rbac_role *rbac_resolve(const struct rbac_binding *bd)
     return bd->slot->boot != NULL ? bd->slot->boot : r;
 }
 
-/* Check the bindings of one posting; 1 when one grants the pull. */
-static int rbac_check_posting(const struct rbac_posting *p, const char *stream,
-                              struct rbac_why *why)
+/* Who the service account is to the authorizer, in the authorizer's order. */
+static const char *const rbac_subject_words[4] = {"ServiceAccount", "Group",
+                                                  "Group " RBAC_SA_GROUP,
+                                                  "Group " RBAC_AUTHENTICATED};
+
+/* One pass over the postings: stop at the first grant, or visit each. */
+struct rbac_visit {
+    const char *stream;
+    struct rbac_why *why; /* filled at each grant; may be NULL */
+    rbac_grant_fn *each;  /* NULL: stop at the first grant */
+    void *arg;
+    size_t grants;
+};
+
+/*
+ * Check the bindings of one posting for subject i; 1 when the visit is
+ * over (a grant with no callback, or the callback said stop).
+ */
+static int rbac_check_posting(const struct rbac_posting *p, size_t subject,
+                              struct rbac_visit *vis)
 {
+    struct rbac_why *why = vis->why;
     size_t i;
 
     if (p == NULL)
@@ -1269,8 +1287,9 @@ static int rbac_check_posting(const struct rbac_posting *p, const char *stream,
 
         if (why != NULL)
             why->considered++;
-        if (!rbac_grants(r, stream))
+        if (!rbac_grants(r, vis->stream))
             continue;
+        vis->grants++;
         if (why != NULL) {
             why->binding_kind = rbac_kind_names[bd->kind];
             why->binding_ns = bd->ns;
@@ -1278,28 +1297,28 @@ static int rbac_check_posting(const struct rbac_posting *p, const char *stream,
             why->role_kind = rbac_kind_names[r->kind];
             why->role_name = r->name;
             why->role_bootstrap = r->bootstrap;
+            why->subject = rbac_subject_words[subject];
         }
-        return 1;
+        if (vis->each == NULL || vis->each(vis->arg, why) != 0)
+            return 1;
     }
     return 0;
 }
 
-int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
-                      const char *sa_name, const char *project,
-                      const char *stream, struct rbac_why *why)
+/* Visit the bindings that may grant sa_ns/sa_name a pull from project. */
+static void rbac_visit(const struct rbac *rb, const char *sa_ns,
+                       const char *sa_name, const char *project,
+                       struct rbac_visit *vis)
 {
     struct rbac_key user, nsgroup, ik;
     const char *subjects[4];
     size_t i;
-    int allowed = 0;
 
-    if (why != NULL)
-        memset(why, 0, sizeof(*why));
     rbac_key_init(&user);
     rbac_key_init(&nsgroup);
     rbac_key_init(&ik);
     if (rb == NULL || sa_ns == NULL || sa_name == NULL || project == NULL ||
-        stream == NULL || sa_ns[0] == '\0' || sa_name[0] == '\0' ||
+        vis->stream == NULL || sa_ns[0] == '\0' || sa_name[0] == '\0' ||
         project[0] == '\0')
         goto out;
     /* Who the service account is to the authorizer. On ENOMEM: deny. */
@@ -1317,23 +1336,41 @@ int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
         /* ClusterRoleBindings first, as the authorizer visits them. */
         if (rbac_check_posting(
                 strmap_get(rb->cluster_index, subjects[i], strlen(subjects[i])),
-                stream, why)) {
-            allowed = 1;
+                i, vis))
             goto out;
-        }
         if (rbac_key_pair(&ik, project, subjects[i]) != 0)
             goto out;
-        if (rbac_check_posting(strmap_get(rb->ns_index, ik.p, ik.len), stream,
-                               why)) {
-            allowed = 1;
+        if (rbac_check_posting(strmap_get(rb->ns_index, ik.p, ik.len), i, vis))
             goto out;
-        }
     }
 out:
     rbac_key_release(&user);
     rbac_key_release(&nsgroup);
     rbac_key_release(&ik);
-    return allowed;
+}
+
+int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
+                      const char *sa_name, const char *project,
+                      const char *stream, struct rbac_why *why)
+{
+    struct rbac_visit vis = {stream, why, NULL, NULL, 0};
+
+    if (why != NULL)
+        memset(why, 0, sizeof(*why));
+    rbac_visit(rb, sa_ns, sa_name, project, &vis);
+    return vis.grants > 0;
+}
+
+size_t rbac_pull_grants(const struct rbac *rb, const char *sa_ns,
+                        const char *sa_name, const char *project,
+                        const char *stream, rbac_grant_fn *each, void *arg)
+{
+    struct rbac_why why;
+    struct rbac_visit vis = {stream, &why, each, arg, 0};
+
+    memset(&why, 0, sizeof(why));
+    rbac_visit(rb, sa_ns, sa_name, project, &vis);
+    return vis.grants;
 }
 
 int rbac_may_pull(const struct rbac *rb, const char *sa_ns, const char *sa_name,
@@ -1645,7 +1682,7 @@ out:
 
 /* ---- life cycle ---- */
 
-struct rbac *rbac_new(void)
+struct rbac *rbac_new(const struct siphash_key *key)
 {
     struct rbac *rb = calloc(1, sizeof(*rb));
     struct rbac *ret = NULL;
@@ -1654,13 +1691,13 @@ struct rbac *rbac_new(void)
     if (rb == NULL)
         goto out;
     for (i = 0; i < RBAC_NKINDS; i++) {
-        if ((rb->objs[i] = strmap_new()) == NULL)
+        if ((rb->objs[i] = strmap_new(key)) == NULL)
             goto out;
     }
-    if ((rb->boot[RBAC_ROLE] = strmap_new()) == NULL ||
-        (rb->boot[RBAC_CLUSTER_ROLE] = strmap_new()) == NULL ||
-        (rb->ns_index = strmap_new()) == NULL ||
-        (rb->cluster_index = strmap_new()) == NULL)
+    if ((rb->boot[RBAC_ROLE] = strmap_new(key)) == NULL ||
+        (rb->boot[RBAC_CLUSTER_ROLE] = strmap_new(key)) == NULL ||
+        (rb->ns_index = strmap_new(key)) == NULL ||
+        (rb->cluster_index = strmap_new(key)) == NULL)
         goto out;
     if (rbac_boot_load(rb) != 0)
         goto out;

@@ -7,11 +7,17 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "siphash.h"
 
 struct rbac;
 
-/* Returns a new, empty index (no bindings, only the bootstrap roles). */
-struct rbac *rbac_new(void);
+/*
+ * Returns a new, empty index (no bindings, only the bootstrap roles), or
+ * NULL on ENOMEM. Its hash maps are keyed with key (copied): the process
+ * hands in a secret random one (webhook/hashkey.h), so that nobody who
+ * names bindings, roles or subjects can make their names collide.
+ */
+struct rbac *rbac_new(const struct siphash_key *key);
 
 /*
  * Add or replace (by kind, namespace and name) one RBAC object (borrowed):
@@ -66,6 +72,13 @@ struct rbac_why {
     const char *role_kind; /* "Role" or "ClusterRole" */
     const char *role_name;
     int role_bootstrap; /* 1: the role's rules came from the bootstrap set */
+    /*
+     * The binding's subject that matched (static storage): "ServiceAccount"
+     * (the account itself, as a ServiceAccount or its user name), "Group"
+     * (system:serviceaccounts:<its namespace>), "Group
+     * system:serviceaccounts" or "Group system:authenticated".
+     */
+    const char *subject;
 };
 
 /*
@@ -75,6 +88,21 @@ struct rbac_why {
 int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
                       const char *sa_name, const char *project,
                       const char *stream, struct rbac_why *why);
+
+/*
+ * Called by rbac_pull_grants() for each grant (why borrowed for the call);
+ * nonzero stops the visit.
+ */
+typedef int rbac_grant_fn(void *arg, const struct rbac_why *why);
+
+/*
+ * Every binding that grants the pull rbac_may_pull() asks about, in the
+ * authorizer's order (the first is the one rbac_may_pull_why() names).
+ * Returns how many were visited.
+ */
+size_t rbac_pull_grants(const struct rbac *rb, const char *sa_ns,
+                        const char *sa_name, const char *project,
+                        const char *stream, rbac_grant_fn *each, void *arg);
 
 /*
  * The imagePullSecrets array (borrowed, valid until the index next changes;

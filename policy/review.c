@@ -317,9 +317,12 @@ static void review_validate_rules(const struct review_req *r,
     }
 }
 
-/* Write what v holds into response and stats. -1 on out of memory. */
+/*
+ * Write what v holds into response and stats, and its findings into
+ * findings when not NULL. -1 on out of memory.
+ */
 static int review_verdict_out(struct verdict *v, json_t *response,
-                              struct review_stats *stats)
+                              struct review_stats *stats, json_t *findings)
 {
     /* A message cut at the strbuf's cap still denies; an empty one after a
      * failed allocation cannot say why: fail rather than allow. */
@@ -338,23 +341,32 @@ static int review_verdict_out(struct verdict *v, json_t *response,
     if (json_array_size(v->warnings) > 0 &&
         json_object_set(response, "warnings", v->warnings) != 0)
         return -1;
+    if (findings != NULL && json_array_extend(findings, v->findings) != 0)
+        return -1;
     memcpy(stats->denials, v->denied, sizeof(stats->denials));
     memcpy(stats->warnings, v->warned, sizeof(stats->warnings));
     return 0;
 }
 
+/* Start v, keeping findings when the caller wants them. */
+static int review_verdict_init(struct verdict *v, const json_t *findings)
+{
+    return findings != NULL ? verdict_init_findings(v) : verdict_init(v);
+}
+
 static int review_validate(const struct review_req *r, const struct config *cfg,
                            const struct rbac *rb, json_t *response,
-                           struct review_stats *stats, struct err *err)
+                           struct review_stats *stats, json_t *findings,
+                           struct err *err)
 {
     struct verdict v;
     int rc = -1;
 
     if (config_namespace_exempt(cfg, r->ns))
         return 0;
-    if (verdict_init(&v) == 0) {
+    if (review_verdict_init(&v, findings) == 0) {
         review_validate_rules(r, cfg, rb, &v);
-        rc = review_verdict_out(&v, response, stats);
+        rc = review_verdict_out(&v, response, stats, findings);
     }
     if (rc != 0)
         err_set(err, "out of memory");
@@ -390,7 +402,7 @@ static size_t review_items_of(const struct review_req *r, const json_t *obj)
  */
 static int review_too_large(enum review_endpoint ep, const struct review_req *r,
                             const struct config *cfg, json_t *response,
-                            struct review_stats *stats)
+                            struct review_stats *stats, json_t *findings)
 {
     size_t n = review_items_of(r, r->object), old_n;
     struct verdict v;
@@ -401,7 +413,7 @@ static int review_too_large(enum review_endpoint ep, const struct review_req *r,
         n = old_n;
     if (n <= REVIEW_ITEMS_MAX || config_namespace_exempt(cfg, r->ns))
         return 0;
-    if (verdict_init(&v) == 0) {
+    if (review_verdict_init(&v, findings) == 0) {
         if (ep == REVIEW_VALIDATE)
             verdict_deny(&v, VERDICT_TOO_LARGE,
                          "%s holds %zu containers or image references, more "
@@ -413,7 +425,7 @@ static int review_too_large(enum review_endpoint ep, const struct review_req *r,
                          "than the %d this webhook reviews: imagePullPolicy "
                          "left as it is",
                          r->kind, n, REVIEW_ITEMS_MAX);
-        rc = review_verdict_out(&v, response, stats) == 0 ? 1 : -1;
+        rc = review_verdict_out(&v, response, stats, findings) == 0 ? 1 : -1;
     }
     verdict_free(&v);
     return rc;
@@ -429,6 +441,14 @@ json_t *review_answer(enum review_endpoint ep, const json_t *req,
 json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
                             const struct config *cfg, const struct rbac *rb,
                             struct review_stats *stats, struct err *err)
+{
+    return review_answer_findings(ep, req, cfg, rb, stats, NULL, err);
+}
+
+json_t *review_answer_findings(enum review_endpoint ep, const json_t *req,
+                               const struct config *cfg, const struct rbac *rb,
+                               struct review_stats *stats, json_t *findings,
+                               struct err *err)
 {
     struct review_stats unused;
     struct review_req r;
@@ -450,7 +470,7 @@ json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
         return NULL;
     }
     response = json_object_get(answer, "response");
-    rc = review_too_large(ep, &r, cfg, response, stats);
+    rc = review_too_large(ep, &r, cfg, response, stats, findings);
     if (rc < 0)
         err_set(err, "out of memory");
     else if (rc == 1)
@@ -458,7 +478,7 @@ json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
     else if (ep == REVIEW_MUTATE)
         rc = review_mutate(&r, cfg, response, stats, err);
     else
-        rc = review_validate(&r, cfg, rb, response, stats, err);
+        rc = review_validate(&r, cfg, rb, response, stats, findings, err);
     if (rc != 0) {
         json_decref(answer);
         return NULL;

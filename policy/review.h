@@ -56,6 +56,17 @@ json_t *review_answer_stats(enum review_endpoint ep, const json_t *req,
                             const struct config *cfg, const struct rbac *rb,
                             struct review_stats *stats, struct err *err);
 
+/*
+ * review_answer_stats(), and when findings (an array, borrowed) is not NULL,
+ * append to it one object per part of the denial and per warning, with the
+ * reason, the container or field, the whole message and the fix command
+ * (see struct verdict). What audit reports.
+ */
+json_t *review_answer_findings(enum review_endpoint ep, const json_t *req,
+                               const struct config *cfg, const struct rbac *rb,
+                               struct review_stats *stats, json_t *findings,
+                               struct err *err);
+
 /* "mutate" or "validate" to REVIEW_*; -1 for anything else. */
 int review_endpoint_parse(const char *s);
 

@@ -4,10 +4,16 @@
 
 #include <stddef.h>
 
+#include "siphash.h"
+
 struct strmap;
 
-/* Returns a new, empty map, or NULL on ENOMEM. */
-struct strmap *strmap_new(void);
+/*
+ * Returns a new, empty map that hashes keys with SipHash under key (copied),
+ * or NULL on ENOMEM. With a key nobody outside the process knows, nobody can
+ * choose keys that collide: lookups stay O(len) whatever the keys are.
+ */
+struct strmap *strmap_new(const struct siphash_key *key);
 
 /*
  * Frees the map and its copies of the keys. Values are not freed: walk the

@@ -30,17 +30,104 @@ int verdict_init(struct verdict *v)
     return v->warnings != NULL ? 0 : -1;
 }
 
+int verdict_init_findings(struct verdict *v)
+{
+    if (verdict_init(v) != 0)
+        return -1;
+    v->findings = json_array();
+    return v->findings != NULL ? 0 : -1;
+}
+
+/* The reasons whose messages end in a command that fixes them. */
+static int verdict_has_fix(enum verdict_reason why)
+{
+    return why == VERDICT_CROSS_PROJECT || why == VERDICT_PULL_SECRET ||
+           why == VERDICT_CROSS_STREAM_ALIAS;
+}
+
+/* One finding into v->findings, when it keeps them. */
+static void verdict_finding(struct verdict *v, int deny,
+                            enum verdict_reason why, const char *msg)
+{
+    json_t *f;
+    const char *fix = NULL, *p;
+
+    if (v->findings == NULL)
+        return;
+    /* The fix is what follows the message's last ": oc ": ours always comes
+     * last, after anything the object could have put in the message. */
+    for (p = msg; verdict_has_fix(why) && (p = strstr(p, ": oc ")) != NULL; p++)
+        fix = p + 2;
+    f = json_pack("{s:s, s:s, s:s, s:s}", "result", deny ? "deny" : "warn",
+                  "reason", verdict_reason_name(why), "field",
+                  v->where != NULL ? v->where : "", "message", msg);
+    if (f == NULL ||
+        (fix != NULL && json_object_set_new(f, "fix", json_string(fix)) != 0) ||
+        json_array_append_new(v->findings, f) != 0)
+        v->failed = 1;
+}
+
+/*
+ * Replace each byte of s that does not start a valid UTF-8 sequence with
+ * '?': a message quotes names and images cut at a byte count ("%.63s"),
+ * which can split a character, and JSON strings must be valid UTF-8.
+ */
+static void verdict_utf8(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+
+    while (*p != '\0') {
+        size_t n = 0, i;
+        unsigned char lo = 0x80, hi = 0xBF;
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if (*p >= 0xC2 && *p <= 0xDF)
+            n = 1;
+        else if (*p >= 0xE0 && *p <= 0xEF)
+            n = 2;
+        else if (*p >= 0xF0 && *p <= 0xF4)
+            n = 3;
+        if (*p == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (*p == 0xED)
+            hi = 0x9F; /* surrogates */
+        else if (*p == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (*p == 0xF4)
+            hi = 0x8F; /* past U+10FFFF */
+        for (i = 1; n > 0 && i <= n; i++) {
+            unsigned char c = p[i];
+
+            if (c < (i == 1 ? lo : 0x80) || c > (i == 1 ? hi : 0xBF))
+                break;
+        }
+        if (n == 0 || i <= n) {
+            *p++ = '?';
+            continue;
+        }
+        p += n + 1;
+    }
+}
+
+/* The message of a warning or denial part: long enough for any we give. */
+#define VERDICT_MESSAGE_MAX 2048
+
 static void verdict_vwarn(struct verdict *v, enum verdict_reason why,
                           const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 static void verdict_vwarn(struct verdict *v, enum verdict_reason why,
                           const char *fmt, va_list ap)
 {
-    char buf[VERDICT_WARNING_MAX + 1];
+    char buf[VERDICT_MESSAGE_MAX];
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 
     if (n < 0)
         return;
+    verdict_utf8(buf);
+    verdict_finding(v, 0, why, buf);
     if ((size_t)n > VERDICT_WARNING_MAX) {
         size_t end = VERDICT_WARNING_MAX - 3;
 
@@ -60,9 +147,11 @@ static void verdict_vdeny(struct verdict *v, enum verdict_reason why,
 static void verdict_vdeny(struct verdict *v, enum verdict_reason why,
                           const char *fmt, va_list ap)
 {
-    char buf[2048];
+    char buf[VERDICT_MESSAGE_MAX];
 
     vsnprintf(buf, sizeof(buf), fmt, ap);
+    verdict_utf8(buf);
+    verdict_finding(v, 1, why, buf);
     strbuf_printf(&v->deny, "%s%s", v->deny.len > 0 ? "; " : "", buf);
     if ((unsigned)why < VERDICT_REASONS)
         v->denied[why]++;
@@ -105,5 +194,7 @@ void verdict_free(struct verdict *v)
 {
     json_decref(v->warnings);
     v->warnings = NULL;
+    json_decref(v->findings);
+    v->findings = NULL;
     strbuf_free(&v->deny);
 }

@@ -28,6 +28,16 @@ struct verdict {
     int failed;         /* out of memory somewhere */
     unsigned denied[VERDICT_REASONS]; /* parts of deny, by reason */
     unsigned warned[VERDICT_REASONS]; /* warnings, by reason */
+    /*
+     * NULL, or an array (owned) that gets one object per part of the
+     * denial and per warning, the message whole (not cut):
+     * {"result": "deny"|"warn", "reason": NAME, "field": WHERE, "message":
+     *  TEXT, "fix": COMMAND} (fix only when the message ends in one).
+     */
+    json_t *findings;
+    /* The container or field being judged (borrowed), for findings' "field";
+     * NULL: the object as a whole (""). */
+    const char *where;
 };
 
 /* The reason's name ("cross-project", "invalid-reference", "dated-tag",
@@ -37,6 +47,9 @@ const char *verdict_reason_name(enum verdict_reason r);
 
 /* Start empty. Returns 0, or -1 on out of memory. */
 int verdict_init(struct verdict *v);
+
+/* Start empty and keep findings too. Returns 0, or -1 on out of memory. */
+int verdict_init_findings(struct verdict *v);
 
 /* Add a warning, cut to VERDICT_WARNING_MAX bytes at a UTF-8 boundary. */
 void verdict_warn(struct verdict *v, enum verdict_reason why, const char *fmt,

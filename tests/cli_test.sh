@@ -67,6 +67,22 @@ expect "review: \\u0000 in an image, mutate: IfNotPresent" 0 "^patch: \\['IfNotP
     sh -c "\"$bin\" review mutate \"$tmp/nul.json\" | python3 -c 'import base64,json,sys; a=json.load(sys.stdin)[\"response\"]; p=json.loads(base64.b64decode(a[\"patch\"])); v=[o[\"value\"] for o in p if o[\"path\"].endswith(\"containers/0/imagePullPolicy\")]; print(\"patch:\", v)'"
 expect "serve: no certificate" 2 "needs --tls-cert and --tls-key" "$bin" serve
 expect "serve: extra argument" 2 "takes no argument" "$bin" serve --tls-cert a --tls-key b extra
+expect "serve: --record-max-files without --record-dir" 2 "need --record-dir" \
+    "$bin" serve --tls-cert a --tls-key b --record-max-files 10
+expect "serve: --record-max-files 0" 2 "--record-max-files 0: must be a number from 1 to 1000000" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-files 0
+expect "serve: --record-max-files with a suffix" 2 "--record-max-files 10Ki: must be a number" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-files 10Ki
+expect "serve: --record-max-files -1" 2 "--record-max-files -1: must be a number" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-files=-1
+expect "serve: --record-max-bytes with an unknown suffix" 2 "--record-max-bytes 10GB: must be bytes from 1024" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-bytes 10GB
+expect "serve: --record-max-bytes below 1Ki" 2 "--record-max-bytes 1000: must be bytes" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-bytes 1000
+expect "serve: --record-max-bytes past 1Pi" 2 "--record-max-bytes 2048Ti: must be bytes" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-bytes 2048Ti
+expect "serve: --record-max-bytes that overflows" 2 "--record-max-bytes 99999999999999999999: must be bytes" \
+    "$bin" serve --tls-cert a --tls-key b --record-dir "$tmp/rec" --record-max-bytes 99999999999999999999
 expect "test: no directory" 2 "needs at least one DIR" "$bin" test
 mkdir -p "$tmp/cases"
 cp "$root/tests/fixtures/cases/pod-delete.json" "$tmp/cases/"

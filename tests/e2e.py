@@ -71,8 +71,11 @@ def body_of(resp):
 
 
 def run_cases(args, ctx):
-    files = sorted(glob.glob(os.path.join(args.fixtures, "**", "*.json"),
-                             recursive=True))
+    # audit/ holds cluster dumps for `audit`, one broken on purpose.
+    files = sorted(p for p in glob.glob(os.path.join(args.fixtures, "**",
+                                                     "*.json"), recursive=True)
+                   if os.path.relpath(p, args.fixtures).split(os.sep)[0]
+                   != "audit")
     cases = []
     for path in files:
         try:

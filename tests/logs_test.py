@@ -9,11 +9,22 @@ config and bindings) with a secret planted in a container's env, plus bad
 requests (404, 405, 415, 400), stops the server, then parses every line of
 its stderr as JSON and checks the review lines against the answers.
 Then the same with --log-level warn (no review lines, the errors stay) and
-a bad --log-level (exit 2, one line).
+a bad --log-level (exit 2, one line). Then a flood: 1500 requests with the
+wrong Content-Type to /validate and 500 to a path that does not exist, from
+four threads as fast as they go: each route and status gets at most 10
+lines in any window of a second (20 in any second, as two windows can
+share one), the rest is reported by one "suppressed N similar lines in the
+last S s" line once the flood is over (before the server stops), the lines
+and the N add up to what was sent, and /metrics counts every request.
 """
 import copy
 import json
+import math
+import re
 import subprocess
+import threading
+import time
+from datetime import datetime
 
 import opstest
 from opstest import Server, check
@@ -170,7 +181,91 @@ def main():
                        capture_output=True, text=True)
     check(r.returncode == 2 and len(r.stderr.splitlines()) == 1,
           "--log-level loud: exit 2 with one line", repr(r.stderr))
+    flood()
     opstest.finish()
+
+
+SUPPRESSED = re.compile(r"^(\S+): (\d+): suppressed (\d+) similar lines in "
+                        r"the last (\d+\.\d) s$")
+
+
+def when(line):
+    """The time of a log line, in seconds."""
+    return datetime.strptime(line["time"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+
+
+def flood():
+    s = Server(name="logs-flood", port=opstest.free_port()).start()
+    kinds = {  # (route, code): (how many, the line's message, the request)
+        ("/validate", "415"): (1500, "/validate: 415: Content-Type must be "
+                               "application/json", "bad-type"),
+        ("other", "404"): (500, "other: 404: no such path: /flood", "no-path"),
+    }
+    jobs = [k for k, (n, _, _) in kinds.items() for _ in range(n)]
+    lock = threading.Lock()
+    statuses = []
+
+    def worker(t):
+        for key in jobs[t::4]:
+            try:
+                if key[0] == "/validate":
+                    st = s.request("POST", "/validate", b"{}",
+                                   {"Content-Type": "text/plain"})[0]
+                else:
+                    st = s.get("/flood")[0]
+            except OSError as e:
+                st = repr(e)
+            with lock:
+                statuses.append((key, st))
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    took = time.monotonic() - start
+    want = {("/validate", "415"): 415, ("other", "404"): 404}
+    check(len(statuses) == 2000 and all(st == want[k] for k, st in statuses),
+          f"flood: 2000 bad requests answered in {took:.1f} s",
+          repr([x for x in statuses if x[1] != want[x[0]]][:3]))
+
+    def reported():
+        return {(m.group(1), m.group(2))
+                for l in s.lines() if isinstance(l, dict)
+                for m in [SUPPRESSED.match(l.get("msg", ""))] if m}
+    # Reported once a second passes without such a line: the periodic tick.
+    opstest.wait_for(lambda: reported() == set(kinds), 10, 0.1)
+    check(reported() == set(kinds), "flood: the held-back lines are reported "
+          "once it is over, while the server runs", repr(reported()))
+    metrics = s.get("/metrics")[2].decode()
+    for (route, code), (n, _, _) in kinds.items():
+        series = ('image_policy_webhook_http_errors_total{route="%s",'
+                  'code="%s"} %d' % (route, code, n))
+        check(series in metrics.splitlines(),
+              f"flood: /metrics counts every one ({series})")
+    check(s.stop() == 0, "flood: exit 0")
+    lines = all_json(s, "flood")
+    for (route, code), (n, msg, _) in kinds.items():
+        shown = [l for l in lines if l.get("msg") == msg]
+        sums = [SUPPRESSED.match(l["msg"]) for l in lines
+                if SUPPRESSED.match(l.get("msg", ""))]
+        held = sum(int(m.group(3)) for m in sums
+                   if (m.group(1), m.group(2)) == (route, code))
+        check(len(shown) + held == n and held > 0,
+              f"flood {route} {code}: {len(shown)} lines written and "
+              f"{held} reported as suppressed add up to {n}",
+              f"{len(shown)} + {held}")
+        times = sorted(when(l) for l in shown)
+        most = max(sum(1 for u in times if t <= u < t + 1) for t in times)
+        # A window of the limit lasts a second or more, so the flood spans
+        # at most ceil(took) + 1 of them.
+        bound = 10 * (math.ceil(took) + 1)
+        check(most <= 20 and len(shown) <= bound,
+              f"flood {route} {code}: at most {most} lines in a second "
+              f"(two windows of 10), {len(shown)} in all (bound {bound})")
+        levels = {l["level"] for l in shown}
+        check(levels == {"warn"}, f"flood {route} {code}: at warn",
+              repr(levels))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@
 # ECDHE with AEAD ciphers, TLS 1.1 nothing. The plain HTTP health
 # listener answers probes without a certificate and serves no admission
 # path. A client CA file that is not one stops the start with one line.
+# The client CA reloads: served from a directory laid out like a mounted
+# Secret, a new CA swapped in through ..data is in force within the reload
+# period (a client of the new CA passes, one of the old is refused at the
+# handshake) while a connection opened under the old one keeps going; a
+# file that is not a CA is refused with a log line and the CA stays.
 # One line per check, then "N passed, N failed"; the server is always killed.
 set -uo pipefail
 
@@ -132,6 +137,91 @@ else
 fi
 kill -0 "$pid" 2>/dev/null && check ok "the server runs on after refused handshakes" || check FAIL "server alive"
 
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ $rc -eq 0 ] && check ok "SIGTERM: exit 0" || check FAIL "SIGTERM: exit 0" "rc $rc"
+
+# The client CA swapped under a running server, as the kubelet updates a
+# mounted ConfigMap or Secret: ca.crt -> ..data/ca.crt, ..data -> ..v1.
+cadir=$tmp/client-ca
+mkdir -p "$cadir/..v1" "$cadir/..v2" "$cadir/..v3"
+cp "$tmp/ca/ca.crt" "$cadir/..v1/ca.crt"
+cp "$tmp/other/ca.crt" "$cadir/..v2/ca.crt"
+cp "$tmp/ca/tls.key" "$cadir/..v3/ca.crt" # not a certificate
+ln -s ..v1 "$cadir/..data"
+ln -s ..data/ca.crt "$cadir/ca.crt"
+swap_ca() { # swap_ca VERSION: rename a new ..data over the old one
+    ln -s "..$1" "$cadir/..data_tmp" && mv -T "$cadir/..data_tmp" "$cadir/..data"
+}
+"$bin" serve --tls-cert "$tmp/ca/tls.crt" --tls-key "$tmp/ca/tls.key" \
+    --client-ca "$cadir/ca.crt" --listen 127.0.0.1:0 2>"$tmp/server.log" &
+pid=$!
+port=$(listen_port "$tmp/server.log" https "$pid")
+[ -n "$port" ] || { check FAIL "server start (client CA in a ..data directory)"; finish; }
+probe pass "before the swap: a client of the first CA passes" --cert "$tmp/good.crt" --key "$tmp/good.key"
+probe refused "before the swap: a client of the other CA is refused" \
+    --cert "$tmp/stranger.crt" --key "$tmp/stranger.key"
+# Keep-alive connections of the first CA, open across the swap: one that
+# carried a request before it, one that only shook hands.
+python3 "$root/tests/tls_client.py" hold --port "$port" --ca "$tmp/ca/ca.crt" \
+    --cert "$tmp/good.crt" --key "$tmp/good.key" --ready "$tmp/held" \
+    --go "$tmp/go" >"$tmp/hold.out" 2>&1 &
+hold_pid=$!
+track "$hold_pid"
+python3 "$root/tests/tls_client.py" hold --port "$port" --ca "$tmp/ca/ca.crt" \
+    --cert "$tmp/good.crt" --key "$tmp/good.key" --ready "$tmp/held2" \
+    --go "$tmp/go" --handshake-only >"$tmp/hold2.out" 2>&1 &
+hold2_pid=$!
+track "$hold2_pid"
+for _ in $(seq 100); do [ -e "$tmp/held" ] && [ -e "$tmp/held2" ] && break; sleep 0.1; done
+swapped=$SECONDS
+swap_ca v2
+# Bounded: the server looks every 5 s; 15 s is three periods.
+accepted=
+while [ $((SECONDS - swapped)) -lt 15 ]; do
+    if python3 "$root/tests/tls_client.py" probe --port "$port" --ca "$tmp/ca/ca.crt" \
+        --cert "$tmp/stranger.crt" --key "$tmp/stranger.key" >/dev/null 2>&1; then
+        accepted=$((SECONDS - swapped))
+        break
+    fi
+    sleep 0.2
+done
+[ -n "$accepted" ] && [ "$accepted" -le 10 ] &&
+    check ok "CA swapped through ..data: a client of the new CA accepted after ${accepted} s (reload period 5 s)" ||
+    check FAIL "CA swapped through ..data: a client of the new CA accepted within two periods" "${accepted:-never}"
+grep -q "client CA $cadir/ca.crt reloaded" "$tmp/server.log" &&
+    check ok "log: client CA reloaded" || check FAIL "log: client CA reloaded"
+probe refused "after the swap: a new connection of the old CA is refused" \
+    --cert "$tmp/good.crt" --key "$tmp/good.key"
+probe refused "after the swap: a new connection of the old CA is refused, TLS 1.2" \
+    --cert "$tmp/good.crt" --key "$tmp/good.key" --tls12
+probe pass "after the swap: a client of the new CA passes, TLS 1.2" \
+    --cert "$tmp/stranger.crt" --key "$tmp/stranger.key" --tls12
+touch "$tmp/go"
+wait "$hold_pid"
+rc=$?
+[ $rc -eq 0 ] && check ok "a connection opened under the old CA keeps going: $(cat "$tmp/hold.out")" ||
+    check FAIL "a connection opened under the old CA keeps going" "$(cat "$tmp/hold.out")"
+wait "$hold2_pid"
+rc=$?
+[ $rc -eq 0 ] && check ok "a connection that shook hands under the old CA and posts after the swap: $(cat "$tmp/hold2.out")" ||
+    check FAIL "a connection that shook hands under the old CA posts after the swap" "$(cat "$tmp/hold2.out")"
+# A file that is not a CA: refused with a log line, the CA in force stays.
+swap_ca v3
+refused=
+for _ in $(seq 75); do
+    grep -q "new client CA refused, keeping the old one: client CA file $cadir/ca.crt" \
+        "$tmp/server.log" && { refused=1; break; }
+    sleep 0.2
+done
+[ -n "$refused" ] && check ok "a client CA file that does not load: refused, logged" ||
+    check FAIL "a client CA file that does not load: refused, logged"
+probe pass "after the bad file: the new CA's client still passes" \
+    --cert "$tmp/stranger.crt" --key "$tmp/stranger.key"
+probe refused "after the bad file: the old CA's client still refused" \
+    --cert "$tmp/good.crt" --key "$tmp/good.key"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -75,6 +75,153 @@ def as_read(v):
         return {as_read(k): as_read(x) for k, x in v.items()}
     return v
 
+def in_threads(fn, n, timeout):
+    """fn(0) .. fn(n-1), each in a thread of its own; wait for them all."""
+    threads = [threading.Thread(target=fn, args=(t,)) for t in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+
+
+def metric(s, result):
+    """recorded_reviews_total{result=...} now."""
+    want = f'image_policy_webhook_recorded_reviews_total{{result="{result}"}} '
+    for line in s.get("/metrics")[2].decode().splitlines():
+        if line.startswith(want):
+            return int(float(line[len(want):]))
+    return None
+
+
+def case_files(d):
+    """The case files in d (names the server would write), sorted."""
+    return sorted(n for n in os.listdir(d) if NAME.match(n)
+                  and os.path.isfile(os.path.join(d, n)))
+
+
+def capped_files(tmp):
+    """--record-max-files under load: the cap holds at every moment."""
+    d = os.path.join(tmp, "capped")
+    os.mkdir(d, 0o700)
+    foreign = ["README", "notes.json",
+               ".20261128T040621.251305Z-000001-mutate-x.json.1.tmp",
+               "20261128T040621.251305Z-000001-mutate-x.json.bak",
+               "20261128T040621.251305Z-000001-patch-x.json"]
+    for n in foreign:
+        with open(os.path.join(d, n), "w") as f:
+            f.write("not a case\n")
+    os.mkdir(os.path.join(d, "20000101T000000.000000Z-000000-mutate-dir.json"))
+    for i in range(5):
+        with open(os.path.join(
+                d, f"20200101T000000.000000Z-00000{i}-mutate-old-{i}.json"),
+                "w") as f:
+            f.write("{}\n")
+    s = Server("--record-dir", d, "--record-max-files", "20",
+               name="record-capped").start()
+    start = [l for l in s.lines() if isinstance(l, dict)
+             and l.get("msg", "").startswith("recording every review")]
+    check(len(start) == 1 and "(5 case files of 15 bytes there now; at most "
+          "20 files and 1073741824 bytes kept" in start[0]["msg"],
+          "the start line counts the cases already there and says the caps",
+          repr(start))
+
+    posting = True
+    seen = {"max": 0, "partial": [], "opened": 0}
+
+    def watcher():
+        while True:
+            done = not posting  # one listing more once all are written
+            names = case_files(d)
+            seen["max"] = max(seen["max"], len(names))
+            for n in names:
+                try:
+                    with open(os.path.join(d, n)) as f:
+                        text = f.read()
+                except FileNotFoundError:
+                    continue  # rotated since the listing
+                seen["opened"] += 1
+                try:
+                    if text != "{}\n":
+                        json.loads(text)
+                except ValueError:
+                    seen["partial"].append(n)
+            if done:
+                return
+            time.sleep(0.005)
+
+    statuses = []
+
+    def poster(t):
+        c = s.connection()
+        for i in range(50):
+            st, _, _ = s.post("mutate", pod(f"cap-{t}-{i}", "nginx"), conn=c)
+            statuses.append(st)
+        c.close()
+    w = threading.Thread(target=watcher)
+    w.start()
+    in_threads(poster, 4, 120)
+    opstest.wait_for(lambda: metric(s, "success") == 200, 10)
+    posting = False
+    w.join(10)
+    check(statuses == [200] * 200, "200 reviews answered 200 while recording",
+          f"{len(statuses)} answers, {len([x for x in statuses if x != 200])} "
+          "not 200")
+    check(seen["max"] == 20 and seen["opened"] >= 20,
+          "--record-max-files 20: never more than 20 case files in the "
+          "directory while 200 came (and 20 once full)",
+          f"at most {seen['max']}, {seen['opened']} files read")
+    check(not seen["partial"], "every case file read while recording is "
+          "complete JSON", repr(seen["partial"][:3]))
+    # Then 20 one after another: times and sequence numbers agree, so
+    # these are the 20 newest names.
+    c = s.connection()
+    for i in range(20):
+        s.post("mutate", pod(f"seq-{i}", "nginx"), conn=c)
+    c.close()
+    opstest.wait_for(lambda: metric(s, "success") == 220, 10)
+    got = {r: metric(s, r) for r in ("success", "failure", "rotated")}
+    check(got == {"success": 220, "failure": 0, "rotated": 205},
+          "recorded_reviews_total: success 220, failure 0, rotated 205 "
+          "(5 there + 220 new - 20 kept)", repr(got))
+    rc = s.stop()
+    names = case_files(d)
+    want = [f"-{200 + i:06d}-mutate-seq-{i}.json" for i in range(20)]
+    check(rc == 0 and len(names) == 20
+          and all(n.endswith(w) for n, w in zip(names, want)),
+          "at the end the 20 newest cases, in order; the earlier run's and "
+          "the burst's rotated out", f"exit {rc}, {len(names)} files: "
+          f"{names[:2]}")
+    left = sorted(os.listdir(d))
+    check(all(n in left for n in foreign)
+          and "20000101T000000.000000Z-000000-mutate-dir.json" in left
+          and len(left) == len(foreign) + 1 + 20,
+          "files that are not case files are left alone, no temporary file "
+          "left", repr([n for n in left if n not in names]))
+
+
+def capped_bytes(tmp):
+    """--record-max-bytes: the case files never hold more than the cap."""
+    d = os.path.join(tmp, "capped-bytes")
+    s = Server("--record-dir", d, "--record-max-bytes", "16Ki",
+               name="record-bytes").start()
+    conn = s.connection()
+    most = 0
+    for i in range(60):
+        s.post("validate", pod(f"bytes-{i}", f"{REG}/nobody/app:v{i}"),
+               conn=conn)
+        opstest.wait_for(lambda: metric(s, "success") == i + 1, 5)
+        most = max(most, sum(os.path.getsize(os.path.join(d, n))
+                             for n in case_files(d)))
+    conn.close()
+    n = len(case_files(d))
+    rotated = metric(s, "rotated")
+    s.stop()
+    check(0 < most <= 16384 and 1 < n < 60 and rotated == 60 - n,
+          "--record-max-bytes 16Ki: at most 16384 bytes of case files, the "
+          "oldest rotated out",
+          f"at most {most} bytes, {n} files kept, rotated {rotated}")
+
+
 def main():
     tmp = opstest.tmpdir()
     rec = os.path.join(tmp, "recorded")
@@ -108,11 +255,7 @@ def main():
                 with lock:
                     burst.append(("mutate", r, json.loads(data)))
         c.close()
-    threads = [threading.Thread(target=poster, args=(t,)) for t in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    in_threads(poster, 4, 60)
     rc = s.stop()
     check(rc == 0, "server exits 0 on SIGTERM", f"exit status {rc}")
 
@@ -250,6 +393,9 @@ def main():
                        capture_output=True, text=True)
     check(r.returncode == 2 and len(r.stderr.splitlines()) == 1,
           "--record-dir naming a file: exit 2 with one line", repr(r.stderr))
+
+    capped_files(tmp)
+    capped_bytes(tmp)
     opstest.finish()
 
 

@@ -120,6 +120,96 @@ static void test_log_msg_below_level(void **state)
     assert_int_equal(fread(buf, 1, sizeof(buf), captured), 0);
 }
 
+/* The lines written since capture, parsed, into lines (at most cap). */
+static size_t all_lines(json_t **lines, size_t cap)
+{
+    static char buf[65536];
+    size_t n, count = 0;
+    char *p, *nl;
+
+    fflush(stderr);
+    rewind(captured);
+    n = fread(buf, 1, sizeof(buf) - 1, captured);
+    buf[n] = '\0';
+    for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        assert_true(count < cap);
+        lines[count] = json_loadb(p, (size_t)(nl - p), 0, NULL);
+        assert_non_null(lines[count]);
+        count++;
+    }
+    assert_true(*p == '\0'); /* every line ends with a newline */
+    return count;
+}
+
+static const char *msg_of(const json_t *line)
+{
+    return json_string_value(json_object_get(line, "msg"));
+}
+
+/*
+ * Error answers: 10 lines for each route and status, the others held back
+ * and reported by log_tick() once it is final (or a second is quiet), each
+ * route and status on its own; 500 at error, the others at warn; a route
+ * not in the table is "other".
+ */
+static void test_log_http_error_limited(void **state)
+{
+    json_t *lines[64];
+    size_t n, i, through = 0, other = 0;
+    int k;
+
+    (void)state;
+    for (k = 0; k < 25; k++)
+        log_http_error("/validate", 415, "Content-Type must be %s",
+                       "application/json");
+    log_http_error("/mutate", 415, "another route");
+    log_http_error("/validate", 400, "another status");
+    for (k = 0; k < 12; k++)
+        log_http_error("/nowhere", 500, "boom %d", k);
+    log_tick(0); /* nothing quiet for a second yet: nothing reported */
+    n = all_lines(lines, 64);
+    assert_int_equal(n, 10 + 1 + 1 + 10);
+    log_tick(1); /* the process stops: everything held is reported */
+    for (i = 0; i < n; i++)
+        json_decref(lines[i]);
+    n = all_lines(lines, 64);
+    assert_int_equal(n, 10 + 1 + 1 + 10 + 2);
+    for (i = 0; i < n; i++) {
+        const char *m = msg_of(lines[i]);
+        const char *level =
+            json_string_value(json_object_get(lines[i], "level"));
+
+        if (strcmp(m, "/validate: 415: Content-Type must be "
+                      "application/json") == 0) {
+            assert_string_equal(level, "warn");
+            through++;
+        } else if (strncmp(m, "other: 500: boom ", 17) == 0) {
+            assert_string_equal(level, "error");
+            other++;
+        }
+        json_decref(lines[i]);
+    }
+    assert_int_equal(through, 10);
+    assert_int_equal(other, 10);
+    n = all_lines(lines, 64);
+    /* The two reports, in table order: /validate first, then other. */
+    assert_non_null(strstr(msg_of(lines[n - 2]),
+                           "/validate: 415: suppressed 15 similar lines in "
+                           "the last "));
+    assert_non_null(strstr(msg_of(lines[n - 1]),
+                           "other: 500: suppressed 2 similar lines in the "
+                           "last "));
+    assert_string_equal(
+        json_string_value(json_object_get(lines[n - 1], "level")), "error");
+    for (i = 0; i < n; i++)
+        json_decref(lines[i]);
+    log_tick(1); /* reported once */
+    n = all_lines(lines, 64);
+    assert_int_equal(n, 24);
+    for (i = 0; i < n; i++)
+        json_decref(lines[i]);
+}
+
 /* A denied review: every member, the name from generateName, the reasons
  * and the denial's code and message. */
 static void test_log_review_denied(void **state)
@@ -204,6 +294,8 @@ int main(void)
                                         release),
         cmocka_unit_test_setup_teardown(test_log_msg_long, capture, release),
         cmocka_unit_test_setup_teardown(test_log_msg_below_level, capture,
+                                        release),
+        cmocka_unit_test_setup_teardown(test_log_http_error_limited, capture,
                                         release),
         cmocka_unit_test_setup_teardown(test_log_review_denied, capture,
                                         release),

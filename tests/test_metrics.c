@@ -220,6 +220,25 @@ static void test_metrics_gauges(void **state)
     free(text);
 }
 
+/* The three results of --record-dir, each its own series. */
+static void test_metrics_record_results(void **state)
+{
+    (void)state;
+    assert_true(scrape("image_policy_webhook_recorded_reviews_total{result=\""
+                       "rotated\"}") == 0);
+    metrics_record(METRICS_RECORD_SUCCESS, 1);
+    metrics_record(METRICS_RECORD_ROTATED, 3);
+    metrics_record(METRICS_RECORD_ROTATED, 2);
+    metrics_record(METRICS_RECORD_FAILURE, 1);
+    metrics_record(METRICS_RECORD_RESULTS, 7); /* not a result: ignored */
+    assert_true(scrape("image_policy_webhook_recorded_reviews_total{result=\""
+                       "success\"}") == 1);
+    assert_true(scrape("image_policy_webhook_recorded_reviews_total{result=\""
+                       "failure\"}") == 1);
+    assert_true(scrape("image_policy_webhook_recorded_reviews_total{result=\""
+                       "rotated\"}") == 5);
+}
+
 #define THREADS 8
 #define ROUNDS  100000
 
@@ -268,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_metrics_reasons_and_patches),
         cmocka_unit_test(test_metrics_decision_of),
         cmocka_unit_test(test_metrics_gauges),
+        cmocka_unit_test(test_metrics_record_results),
         cmocka_unit_test(test_metrics_concurrent),
     };
 

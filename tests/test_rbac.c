@@ -12,6 +12,10 @@
 #include "rbac.h"
 #include "strmap.h"
 
+/* A fixed key for the index: the process draws a random one. */
+static const struct siphash_key test_key = {0x0123456789abcdefULL,
+                                            0xfedcba9876543210ULL};
+
 #define FIXTURE "tests/fixtures/rbac/rbac-list.json"
 #define N(a)    (sizeof(a) / sizeof((a)[0]))
 
@@ -186,7 +190,7 @@ static void test_rbac_subject_forms(void **state)
     (void)state;
     for (i = 0; i < N(cases); i++) {
         const struct subject_case *c = &cases[i];
-        struct rbac *rb = rbac_new();
+        struct rbac *rb = rbac_new(&test_key);
 
         assert_non_null(rb);
         put_binding(rb, c->cluster ? NULL : "project-b", "b", "ClusterRole",
@@ -209,7 +213,7 @@ static void test_rbac_role_ref(void **state)
     static const char layers[] = "[{'apiGroups':['image.openshift.io'],"
                                  "'resources':['imagestreams/layers'],"
                                  "'verbs':['get']}]";
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     struct err err;
 
     (void)state;
@@ -225,7 +229,7 @@ static void test_rbac_role_ref(void **state)
     assert_true(rbac_may_pull(rb, "project-a", "default", "project-b", "s"));
     rbac_free(rb);
 
-    rb = rbac_new();
+    rb = rbac_new(&test_key);
     assert_non_null(rb);
     /* ClusterRole reference: a Role of that name does not do. */
     put_role(rb, "project-b", "custom", layers);
@@ -330,7 +334,7 @@ static void test_rbac_rule_matching(void **state)
 
     (void)state;
     for (i = 0; i < N(cases); i++) {
-        struct rbac *rb = rbac_new();
+        struct rbac *rb = rbac_new(&test_key);
 
         assert_non_null(rb);
         put_role(rb, NULL, "custom", cases[i].rules);
@@ -378,7 +382,7 @@ static void test_rbac_bootstrap_roles(void **state)
 
     (void)state;
     for (i = 0; i < N(cases); i++) {
-        struct rbac *rb = rbac_new();
+        struct rbac *rb = rbac_new(&test_key);
 
         assert_non_null(rb);
         put_binding(rb, "project-b", "b", "ClusterRole", cases[i].role,
@@ -433,7 +437,7 @@ static void test_rbac_source_roles_win(void **state)
 
     (void)state;
     for (i = 0; i < N(cases); i++) {
-        rb = rbac_new();
+        rb = rbac_new(&test_key);
         assert_non_null(rb);
         put_ok(rb, cases[i].role);
         put_binding(rb, "project-b", "b", "ClusterRole",
@@ -448,7 +452,7 @@ static void test_rbac_source_roles_win(void **state)
 
     /* A source system:image-puller without the rule denies; deleting it
      * brings the bootstrap definition back. */
-    rb = rbac_new();
+    rb = rbac_new(&test_key);
     assert_non_null(rb);
     put_binding(rb, "project-b", "b", "ClusterRole", "system:image-puller",
                 PULLER_SUBJECT);
@@ -472,7 +476,7 @@ static void test_rbac_shared_resource_viewers(void **state)
         "'kind':'Role','name':'shared-resource-viewer'},'subjects':[{"
         "'apiGroup':'rbac.authorization.k8s.io','kind':'Group','name':"
         "'system:authenticated'}]}";
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     struct rbac_why why;
 
     (void)state;
@@ -508,7 +512,7 @@ static void test_rbac_shared_resource_viewers(void **state)
 
 static void test_rbac_null_denies(void **state)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     struct rbac_why why;
     struct err err = {{0}};
 
@@ -548,7 +552,7 @@ static void test_rbac_null_denies(void **state)
 
 static void test_rbac_upsert_replaces(void **state)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
 
     (void)state;
     assert_non_null(rb);
@@ -588,7 +592,7 @@ static void test_rbac_upsert_replaces(void **state)
 
 static void test_rbac_delete(void **state)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     struct rbac_why why;
 
     (void)state;
@@ -624,7 +628,7 @@ static void test_rbac_delete(void **state)
 
 static void test_rbac_duplicate_subjects(void **state)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     struct rbac_why why;
 
     (void)state;
@@ -645,11 +649,90 @@ static void test_rbac_duplicate_subjects(void **state)
     rbac_free(rb);
 }
 
+/* ---- every grant, for can-pull -v ---- */
+
+struct grants_seen {
+    char lines[8][160];
+    size_t n;
+    size_t stop_after; /* 0: never */
+};
+
+static int grants_each(void *arg, const struct rbac_why *why)
+{
+    struct grants_seen *g = arg;
+
+    if (g->n < 8)
+        snprintf(g->lines[g->n], sizeof(g->lines[0]), "%s %s/%s %s %s %s",
+                 why->binding_kind, why->binding_ns, why->binding_name,
+                 why->role_kind, why->role_name, why->subject);
+    g->n++;
+    return g->stop_after != 0 && g->n >= g->stop_after;
+}
+
+static void test_rbac_pull_grants(void **state)
+{
+    static const char *const want[] = {
+        /* the account first, then its namespace's group, then
+         * system:authenticated; ClusterRoleBindings before RoleBindings */
+        "ClusterRoleBinding /everywhere ClusterRole system:image-puller "
+        "ServiceAccount",
+        "RoleBinding project-b/sa ClusterRole registry-viewer ServiceAccount",
+        "RoleBinding project-b/ns-group ClusterRole system:image-puller Group",
+        "RoleBinding project-b/all ClusterRole view Group system:authenticated",
+    };
+    struct rbac *rb = rbac_new(&test_key);
+    struct grants_seen g;
+    struct rbac_why why;
+    size_t i;
+
+    (void)state;
+    assert_non_null(rb);
+    put_binding(rb, "project-b", "all", "ClusterRole", "view",
+                "[{'kind':'Group','name':'system:authenticated'}]");
+    put_binding(rb, "project-b", "ns-group", "ClusterRole",
+                "system:image-puller",
+                "[{'kind':'Group','name':'system:serviceaccounts:project-a'}]");
+    put_binding(rb, "project-b", "sa", "ClusterRole", "registry-viewer",
+                PULLER_SUBJECT);
+    put_binding(rb, "project-b", "no", "ClusterRole", "basic-user",
+                PULLER_SUBJECT);
+    put_binding(rb, NULL, "everywhere", "ClusterRole", "system:image-puller",
+                PULLER_SUBJECT);
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(rbac_pull_grants(rb, "project-a", "default", "project-b",
+                                      "app", grants_each, &g),
+                     N(want));
+    assert_int_equal(g.n, N(want));
+    for (i = 0; i < N(want); i++)
+        assert_string_equal(g.lines[i], want[i]);
+    /* the first is the one rbac_may_pull_why names */
+    assert_true(rbac_may_pull_why(rb, "project-a", "default", "project-b",
+                                  "app", &why));
+    assert_string_equal(why.binding_name, "everywhere");
+    assert_string_equal(why.subject, "ServiceAccount");
+    /* a callback that says stop ends the visit */
+    memset(&g, 0, sizeof(g));
+    g.stop_after = 2;
+    assert_int_equal(rbac_pull_grants(rb, "project-a", "default", "project-b",
+                                      "app", grants_each, &g),
+                     2);
+    /* another account of another project: only the authenticated group */
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(rbac_pull_grants(rb, "project-x", "builder", "project-b",
+                                      "app", grants_each, &g),
+                     1);
+    assert_string_equal(g.lines[0], want[3]);
+    assert_int_equal(rbac_pull_grants(NULL, "project-a", "default", "project-b",
+                                      "app", grants_each, &g),
+                     0);
+    rbac_free(rb);
+}
+
 /* ---- the recorded kubectl output ---- */
 
 static struct rbac *load_fixture(void)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     json_error_t jerr;
     json_t *list = json_load_file(FIXTURE, 0, &jerr);
     struct err err = {{0}};
@@ -821,7 +904,7 @@ static void test_rbac_malformed(void **state)
     for (i = 0; i < N(cases); i++) {
         struct err err;
 
-        rb = rbac_new();
+        rb = rbac_new(&test_key);
         assert_non_null(rb);
         put_binding(rb, "project-z", "keep", "ClusterRole",
                     "system:image-puller", PULLER_SUBJECT);
@@ -852,7 +935,7 @@ static void test_rbac_ignored(void **state)
         /* legacy OpenShift 3 kinds */
         "{'apiVersion':'v1','kind':'PolicyBinding','metadata':{'name':'p'}}",
     };
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     size_t i;
 
     (void)state;
@@ -939,7 +1022,7 @@ static void test_rbac_openshift_forms(void **state)
 
     (void)state;
     for (i = 0; i < N(cases); i++) {
-        struct rbac *rb = rbac_new();
+        struct rbac *rb = rbac_new(&test_key);
         char buf[4096];
         int n;
 
@@ -959,7 +1042,7 @@ static void test_rbac_openshift_forms(void **state)
 
 static void test_rbac_service_account_pull_secrets(void **state)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     const json_t *s;
 
     (void)state;
@@ -997,7 +1080,7 @@ static void test_rbac_service_account_pull_secrets(void **state)
 
 static void test_rbac_lookup_visits_own_bindings(void **state)
 {
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     struct rbac_why why;
     char ns[64], name[64], subj[256];
     int i;
@@ -1036,7 +1119,7 @@ static void test_rbac_strmap_matches_reference(void **state)
 {
     enum { NKEYS = 3000, STEPS = 200000 };
     static int present[NKEYS];
-    struct strmap *m = strmap_new();
+    struct strmap *m = strmap_new(&test_key);
     unsigned long x = 12345;
     size_t count = 0, pos, len, seen;
     const char *key;
@@ -1091,6 +1174,40 @@ static void test_rbac_strmap_matches_reference(void **state)
     assert_int_equal(strmap_count(NULL), 0);
 }
 
+/* The key decides where entries go: another key, another order. */
+static void test_rbac_strmap_keyed(void **state)
+{
+    static const struct siphash_key other = {1, 0};
+    const struct siphash_key *keys[2] = {&test_key, &other};
+    char order[2][64];
+    struct strmap *m;
+    size_t pos, len;
+    const char *key;
+    void *val;
+    int i, k, n;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        m = strmap_new(keys[k]);
+        assert_non_null(m);
+        for (i = 0; i < 64; i++) {
+            char name[16];
+
+            n = snprintf(name, sizeof(name), "rb-%d", i);
+            assert_int_equal(
+                strmap_put(m, name, (size_t)n, (void *)(intptr_t)(i + 1), NULL),
+                0);
+        }
+        pos = 0;
+        n = 0;
+        while (strmap_next(m, &pos, &key, &len, &val))
+            order[k][n++] = (char)(intptr_t)val;
+        assert_int_equal(n, 64);
+        strmap_free(m);
+    }
+    assert_memory_not_equal(order[0], order[1], sizeof(order[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1105,12 +1222,14 @@ int main(void)
         cmocka_unit_test(test_rbac_delete),
         cmocka_unit_test(test_rbac_duplicate_subjects),
         cmocka_unit_test(test_rbac_fixture_decisions),
+        cmocka_unit_test(test_rbac_pull_grants),
         cmocka_unit_test(test_rbac_malformed),
         cmocka_unit_test(test_rbac_ignored),
         cmocka_unit_test(test_rbac_openshift_forms),
         cmocka_unit_test(test_rbac_service_account_pull_secrets),
         cmocka_unit_test(test_rbac_lookup_visits_own_bindings),
         cmocka_unit_test(test_rbac_strmap_matches_reference),
+        cmocka_unit_test(test_rbac_strmap_keyed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,10 @@
 #include "replay.h"
 #include "review.h"
 
+/* A fixed key for the index: the process draws a random one. */
+static const struct siphash_key test_key = {0x0123456789abcdefULL,
+                                            0xfedcba9876543210ULL};
+
 #define REG "image-registry.openshift-image-registry.svc:5000"
 
 /* An AdmissionReview for kind group/version/kind of operation op. */
@@ -574,7 +578,7 @@ static void test_review_cross_project_registry_matching(void **state)
 static void test_review_cross_project_granted_by_binding(void **state)
 {
     struct config *cfg = config_new_default();
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     json_t *binding = json_loads(
         "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":"
         "\"RoleBinding\",\"metadata\":{\"name\":\"pull\",\"namespace\":"
@@ -914,7 +918,7 @@ static void test_review_nul_in_strings(void **state)
         "\"ServiceAccount\",\"name\":\"default\",\"namespace\":\"project-a\"}]"
         "}";
     struct config *cfg = config_new_default();
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(&test_key);
     json_t *b = json_loads(puller, 0, NULL);
     struct err err = {{0}};
     size_t i;

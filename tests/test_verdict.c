@@ -53,6 +53,42 @@ static void test_verdict_counts_by_reason(void **state)
     verdict_free(&v);
 }
 
+/* A message that cuts a name inside a character stays valid UTF-8. */
+static void test_verdict_cut_characters(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain", "plain"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},               /* é whole */
+        {"caf\xc3", "caf?"},                          /* é cut */
+        {"\xe2\x82\xac \xe2\x82", "\xe2\x82\xac ??"}, /* € whole, then cut */
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},     /* 4 bytes whole */
+        {"\xf0\x9f\x98", "???"},
+        {"\xc0\xaf", "??"},           /* overlong */
+        {"\xed\xa0\x80", "???"},      /* a surrogate */
+        {"\xf4\x90\x80\x80", "????"}, /* past U+10FFFF */
+        {"\xff", "?"},
+    };
+    struct verdict v;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(verdict_init_findings(&v), 0);
+        verdict_warn(&v, VERDICT_LATEST, "%s", cases[i].in);
+        verdict_deny(&v, VERDICT_CROSS_PROJECT, "%s", cases[i].in);
+        assert_false(v.failed);
+        assert_string_equal(json_string_value(json_array_get(v.warnings, 0)),
+                            cases[i].want);
+        assert_string_equal(strbuf_str(&v.deny), cases[i].want);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_array_get(v.findings, 1), "message")),
+                            cases[i].want);
+        verdict_free(&v);
+    }
+}
+
 /* A Pod CREATE in project-a with the given containers (JSON text). */
 static json_t *mk_pod(const char *containers)
 {
@@ -196,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdict_reason_names),
         cmocka_unit_test(test_verdict_counts_by_reason),
+        cmocka_unit_test(test_verdict_cut_characters),
         cmocka_unit_test(test_verdict_review_stats_warnings),
         cmocka_unit_test(test_verdict_review_stats_denials),
         cmocka_unit_test(test_verdict_review_stats_alias),

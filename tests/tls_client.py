@@ -15,6 +15,15 @@
       One request. Prints "status CODE" and exits 0 when an HTTP answer came;
       prints "refused WHY" and exits 1 when TLS refused the connection (at the
       handshake, or for TLS 1.3 with the alert the server sends after it).
+
+  tls_client.py hold --port P --ca CA --cert C --key K --ready FILE --go FILE
+                     [--handshake-only]
+      One keep-alive connection: POST /mutate (or, with --handshake-only,
+      only the TLS handshake), then create FILE --ready, wait (at most 60 s)
+      until FILE --go exists, and POST on the same connection. Prints "first
+      200, then 200 on the same connection" (or "handshake, then ...") and
+      exits 0 when the answers are right; else prints "failed: WHY" and
+      exits 1.
 """
 import argparse
 import hashlib
@@ -176,6 +185,38 @@ def probe(args):
         conn.close()
 
 
+def hold(args):
+    ctx = context(args.ca, args.cert, args.key)
+    conn = http.client.HTTPSConnection("127.0.0.1", args.port, context=ctx,
+                                       timeout=10)
+    try:
+        if args.handshake_only:
+            conn.connect()
+            why = None
+        else:
+            why = post(conn, "hold-1")
+        first = conn.sock
+        with open(args.ready, "w"):
+            pass
+        deadline = time.monotonic() + 60
+        while not os.path.exists(args.go) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if why is None:
+            why = post(conn, "hold-2")
+        if why is None and conn.sock is not first:
+            why = "the server closed the first connection"
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        why = repr(e)
+    finally:
+        conn.close()
+    if why is not None:
+        print("failed: %s" % why)
+        return 1
+    print("%s, then 200 on the same connection"
+          % ("handshake" if args.handshake_only else "first 200"))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -192,8 +233,16 @@ def main():
     pp.add_argument("--key")
     pp.add_argument("--tls12", action="store_true")
     pp.add_argument("--path", default="/mutate")
+    hp = sub.add_parser("hold")
+    hp.add_argument("--port", type=int, required=True)
+    hp.add_argument("--ca", required=True)
+    hp.add_argument("--cert", required=True)
+    hp.add_argument("--key", required=True)
+    hp.add_argument("--ready", required=True)
+    hp.add_argument("--go", required=True)
+    hp.add_argument("--handshake-only", action="store_true")
     args = ap.parse_args()
-    return load(args) if args.cmd == "load" else probe(args)
+    return {"load": load, "probe": probe, "hold": hold}[args.cmd](args)
 
 
 if __name__ == "__main__":

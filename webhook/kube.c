@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "hashkey.h"
 #include "jsonload.h"
 #include "log.h"
 #include "state.h"
@@ -31,9 +32,11 @@
  * - 410 Gone (an ERROR event with code 410, or HTTP 410) means the
  *   resourceVersion is too old: list again; an expired continue token
  *   restarts the list in one unpaged request, as client-go's pager does;
- * - any other failure (connection refused or cut, TLS, 5xx, 401/403) is
- *   retried with capped exponential backoff and jitter; the index keeps its
- *   last known state meanwhile and the logs say how old it is;
+ * - a refused connection is tried again every second (nobody is listening:
+ *   no server to spare); any other failure (connection cut, TLS, 5xx,
+ *   401/403) is retried with capped exponential backoff and jitter; the
+ *   index keeps its last known state meanwhile and the logs say how old it
+ *   is;
  * - every resync period each kind is listed again and the index brought in
  *   line with the list (objects not in it are removed), which repairs
  *   anything a watch could have missed.
@@ -46,6 +49,7 @@
 #define KUBE_BACKOFF_MIN_MS 500u   /* first retry after 0.25 to 0.5 s */
 #define KUBE_BACKOFF_MAX_MS 30000u /* doubling, capped at 15 to 30 s */
 #define KUBE_HEALTHY_S      10.0   /* a watch up this long resets backoff */
+#define KUBE_REFUSED_S      1.0    /* connection refused: retry this soon */
 #define KUBE_WATCH_MIN_S    300u   /* watch timeoutSeconds in [300, 600) */
 #define KUBE_WATCH_SLACK_S  60L    /* past timeoutSeconds: a dead peer */
 #define KUBE_CONNECT_S      10L
@@ -122,8 +126,9 @@ struct kube_watcher {
     double resync_at;  /* monotonic */
     char why[512];     /* the last failure */
     double last_warn;
-    int warned; /* a failure was logged and no recovery yet */
-    int listed; /* lists done */
+    int warned;  /* a failure was logged and no recovery yet */
+    int refused; /* the last failure: the connection was refused */
+    int listed;  /* lists done */
     /* One request. */
     int in_watch;
     long status;
@@ -155,6 +160,8 @@ struct kube {
     unsigned long long lists, relists, expired, reconnects, events, skipped;
     struct kube_watcher w[KUBE_NRES];
 };
+
+static void kube_tick(struct kube *k);
 
 static double kube_now(void)
 {
@@ -314,13 +321,22 @@ static void kube_set_watching(struct kube_watcher *w, int on)
         w->current_at = now;
     w->watching = on;
     pthread_mutex_unlock(&k->lock);
-    if (on && w->warned) {
-        log_msg(LOG_INFO,
-                "kube: %s: watching again from resourceVersion %s after %u "
-                "failed attempts; the index is current",
-                w->res->name, w->rv ? w->rv : "?", w->failures);
-        w->warned = 0;
-    }
+}
+
+/*
+ * After failures, the watch proved good: an event or a bookmark came, or it
+ * ran to its timeout. Not when it merely opened: an ERROR 410 can follow in
+ * the same millisecond, and then the index is not current until relisted.
+ */
+static void kube_recovered(struct kube_watcher *w)
+{
+    if (!w->warned)
+        return;
+    log_msg(LOG_INFO,
+            "kube: %s: watching again from resourceVersion %s after %u "
+            "failed attempts; the index is current",
+            w->res->name, w->rv ? w->rv : "?", w->failures);
+    w->warned = 0;
 }
 
 /* ---- the index side ---- */
@@ -603,7 +619,10 @@ static int kube_event(struct kube_watcher *w, char *line, size_t len)
         rv = NULL;
     }
     if (rc == 0 && rv != NULL && type != NULL && json_is_object(obj)) {
-        char *nrv = strdup(rv);
+        char *nrv;
+
+        kube_recovered(w);
+        nrv = strdup(rv);
 
         if (nrv != NULL) {
             free(w->rv);
@@ -685,6 +704,10 @@ static int kube_on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
         w->result = KUBE_STOPPED;
         return 1;
     }
+    /* The periodic status line, from a thread whose own watch is open: not
+     * from one between two watches, which would read itself as lost. */
+    if (w->in_watch && w->status == 200)
+        kube_tick(w->k);
     if (w->in_watch && kube_now() >= w->resync_at) {
         w->result = KUBE_RESYNC;
         return 1;
@@ -724,6 +747,7 @@ static CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
     CURLcode cc = CURLE_OUT_OF_MEMORY;
 
     w->status = 0;
+    w->refused = 0;
     w->body.len = 0;
     w->line.len = 0;
     w->discarding = 0;
@@ -930,6 +954,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
         if (cc != CURLE_OK) {
             kube_why(w, "list: %s",
                      w->too_big ? "answer too large" : kube_curl_msg(w, cc));
+            w->refused = cc == CURLE_COULDNT_CONNECT;
             goto out;
         }
         if (w->status == 404 && w->res->image_config) {
@@ -1022,6 +1047,123 @@ out:
     return rc;
 }
 
+/* One page's items into out, each with its kind and apiVersion set. */
+static int kube_list_items(const struct kube_resource *res, const json_t *items,
+                           json_t *out)
+{
+    size_t i;
+    json_t *item;
+
+    json_array_foreach(items, i, item)
+    {
+        if (!json_is_object(item))
+            continue;
+        if (json_object_set_new(item, "kind", json_string(res->kind)) != 0 ||
+            json_object_set_new(item, "apiVersion",
+                                json_string(res->api_version)) != 0 ||
+            json_array_append(out, item) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int kube_list_all(struct kube *k, const char *path, const char *kind,
+                  const char *api_version, json_t **items, struct err *err)
+{
+    const struct kube_resource res = {path, path, kind, api_version, NULL, 0};
+    struct kube_watcher *w = calloc(1, sizeof(*w));
+    json_t *out = json_array(), *root = NULL, *page;
+    char *cont = NULL, *url = NULL, msg[256];
+    const char *c;
+    int paged = 1, rc = -1;
+    CURLcode cc;
+
+    *items = NULL;
+    if (w == NULL || out == NULL || (w->curl = curl_easy_init()) == NULL) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    w->k = k;
+    w->res = &res;
+    for (;;) {
+        url = kube_url(w, cont, paged);
+        if (url == NULL) {
+            err_set(err, "out of memory");
+            goto out;
+        }
+        cc = kube_get(w, url, 0, 0);
+        free(url);
+        if (kube_stopping(k)) {
+            err_set(err, "%s: stopped", path);
+            goto out;
+        }
+        if (cc != CURLE_OK) {
+            err_set(err, "%s: %s", path,
+                    w->too_big ? "answer too large" : kube_curl_msg(w, cc));
+            goto out;
+        }
+        if (w->status == 404) {
+            rc = 1;
+            goto out;
+        }
+        if (w->status != 200)
+            kube_status_msg(&w->body, msg, sizeof(msg));
+        if (w->status == 410 && cont != NULL) {
+            /* An expired continue token: the whole list again, unpaged. */
+            free(cont);
+            cont = NULL;
+            paged = 0;
+            json_array_clear(out);
+            continue;
+        }
+        if (w->status != 200) {
+            err_set(err, "%s: HTTP %ld: %s", path, w->status, msg);
+            goto out;
+        }
+        root = jsonload_text(w->body.p, w->body.len, NULL);
+        page = json_object_get(root, "items");
+        if (root == NULL ||
+            (page != NULL && !json_is_array(page) && !json_is_null(page))) {
+            err_set(err, "%s: the answer is not a list", path);
+            goto out;
+        }
+        if (kube_list_items(&res, page, out) != 0) {
+            err_set(err, "out of memory");
+            goto out;
+        }
+        c = json_string_value(
+            json_object_get(json_object_get(root, "metadata"), "continue"));
+        free(cont);
+        cont = c != NULL && c[0] != '\0' ? strdup(c) : NULL;
+        json_decref(root);
+        root = NULL;
+        if (c == NULL || c[0] == '\0')
+            break;
+        if (cont == NULL) {
+            err_set(err, "out of memory");
+            goto out;
+        }
+    }
+    *items = out;
+    out = NULL;
+    rc = 0;
+out:
+    free(cont);
+    json_decref(root);
+    json_decref(out);
+    if (w != NULL) {
+        if (w->curl != NULL)
+            curl_easy_cleanup(w->curl);
+        if (w->token != NULL)
+            memset(w->token, 0, strlen(w->token));
+        free(w->token);
+        kube_buf_free(&w->body);
+        kube_buf_free(&w->line);
+        free(w);
+    }
+    return rc;
+}
+
 static enum kube_rc kube_watch(struct kube_watcher *w)
 {
     struct kube *k = w->k;
@@ -1072,8 +1214,10 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
         rc = w->result;
     } else if (cc != CURLE_OK) {
         kube_why(w, "watch lost: %s", kube_curl_msg(w, cc));
+        w->refused = cc == CURLE_COULDNT_CONNECT;
     } else {
         rc = KUBE_OK; /* ended by timeoutSeconds */
+        kube_recovered(w);
         if (w->line.len > 0)
             kube_skip(w, "a last event without its newline");
     }
@@ -1096,8 +1240,14 @@ static int kube_backoff(struct kube_watcher *w)
         d = KUBE_BACKOFF_MAX_MS;
     d /= 1000;
     s = d / 2 + kube_rand(w) * d / 2;
+    /* Nobody listening (the API server restarting): no server to spare, and
+     * every second of backoff is a second of deciding on stale state once
+     * it is back. The backoff is for what a server answered. */
+    if (w->refused)
+        s = KUBE_REFUSED_S;
     w->failures++;
     kube_count(k, &k->reconnects);
+    kube_tick(k); /* while failing, the status line still comes */
     pthread_mutex_lock(&k->lock);
     synced = w->synced;
     age = now - w->current_at;
@@ -1145,7 +1295,6 @@ static void *kube_run(void *arg)
     enum kube_rc rc;
 
     while (!kube_stopping(w->k)) {
-        kube_tick(w->k);
         if (w->rv == NULL) {
             rc = kube_list(w);
             if (rc == KUBE_ABSENT) {
@@ -1310,7 +1459,7 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
                  ((uint64_t)(i + 1) << 40);
         if (w->rng == 0)
             w->rng = 88172645463325252ull;
-        w->known = strmap_new();
+        w->known = strmap_new(hashkey_get());
         w->curl = curl_easy_init();
         if (w->known == NULL || w->curl == NULL) {
             err_set(err, "out of memory");

@@ -1,6 +1,7 @@
 /* log.c - log lines as JSON objects on stderr. */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <jansson.h>
 
 #include "jsonout.h"
+#include "lograte.h"
 
 static enum log_level log_level = LOG_INFO;
 
@@ -92,6 +94,78 @@ void log_msg(enum log_level level, const char *fmt, ...)
     json_decref(valid);
     log_head(&o, level, msg, (size_t)n);
     log_put(&o);
+}
+
+/*
+ * Error answers, limited per route and status. Every label value comes from
+ * a fixed table (as in the metrics), so no client can grow this.
+ */
+static const char *const log_routes[] = {"/mutate", "/validate", "/healthz",
+                                         "/readyz", "/metrics",  "other"};
+#define LOG_ROUTES    (sizeof(log_routes) / sizeof(log_routes[0]))
+#define LOG_CODE_MIN  400u
+#define LOG_CODES     200u
+#define LOG_QUIET_US  1000000LL  /* a second without one: report */
+#define LOG_REPORT_US 60000000LL /* held back a minute: report anyway */
+static pthread_mutex_t log_rate_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct lograte log_rates[LOG_ROUTES][LOG_CODES];
+
+static long long log_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1;
+}
+
+static enum log_level log_error_level(unsigned status)
+{
+    return status == 500 ? LOG_ERROR : LOG_WARN;
+}
+
+void log_http_error(const char *route, unsigned status, const char *fmt, ...)
+{
+    enum log_level level = log_error_level(status);
+    char msg[512];
+    size_t r;
+    va_list ap;
+    int take = 1;
+
+    if (!log_enabled(level))
+        return;
+    for (r = 0; r + 1 < LOG_ROUTES; r++)
+        if (route != NULL && strcmp(route, log_routes[r]) == 0)
+            break;
+    if (status >= LOG_CODE_MIN && status < LOG_CODE_MIN + LOG_CODES) {
+        pthread_mutex_lock(&log_rate_mu);
+        take = lograte_take(&log_rates[r][status - LOG_CODE_MIN], log_now_us());
+        pthread_mutex_unlock(&log_rate_mu);
+    }
+    if (!take)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_msg(level, "%s: %u: %s", log_routes[r], status, msg);
+}
+
+void log_tick(int final)
+{
+    long long now = log_now_us();
+    unsigned long long n;
+    double sec;
+    size_t r, c;
+
+    pthread_mutex_lock(&log_rate_mu);
+    for (r = 0; r < LOG_ROUTES; r++)
+        for (c = 0; c < LOG_CODES; c++)
+            if (lograte_report(&log_rates[r][c], now, LOG_QUIET_US,
+                               final ? 0 : LOG_REPORT_US, &n, &sec))
+                log_msg(log_error_level((unsigned)c + LOG_CODE_MIN),
+                        "%s: %zu: suppressed %llu similar lines in the last "
+                        "%.1f s",
+                        log_routes[r], c + LOG_CODE_MIN, n, sec);
+    pthread_mutex_unlock(&log_rate_mu);
 }
 
 /* A string member of obj as a JSON string, cut to at most max bytes at a

@@ -1,6 +1,7 @@
 /* metrics.c - Prometheus metrics: lock-free counters and the text format. */
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +78,22 @@ static atomic_ullong metrics_warnings[VERDICT_REASONS];
 static atomic_ullong metrics_latency[METRICS_ENDPOINTS][METRICS_BUCKETS + 1];
 static atomic_ullong metrics_latency_ns[METRICS_ENDPOINTS];
 static atomic_ullong metrics_errors[METRICS_ROUTES][METRICS_CODES];
-static atomic_ullong metrics_reloads[2], metrics_recorded[2];
+static atomic_ullong metrics_reloads[2];
+static atomic_ullong metrics_recorded[METRICS_RECORD_RESULTS];
 static _Atomic long long metrics_start_s;
+
+/*
+ * The last audit (serve --audit-interval), under metrics_audit_lock (one
+ * writer every interval, one reader a scrape). A series once non-zero stays
+ * (at 0 when its findings are gone): an alert sees it resolve rather than
+ * vanish.
+ */
+static pthread_mutex_t metrics_audit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int metrics_audited;
+static unsigned metrics_audit_findings[VERDICT_REASONS][METRICS_KINDS];
+static unsigned char metrics_audit_shown[VERDICT_REASONS][METRICS_KINDS];
+static double metrics_audit_seconds;
+static time_t metrics_audit_at;
 
 static void metrics_add(atomic_ullong *c, unsigned long long n)
 {
@@ -176,9 +191,40 @@ void metrics_reload(int ok)
     metrics_add(&metrics_reloads[ok ? 1 : 0], 1);
 }
 
-void metrics_record(int ok)
+void metrics_record(enum metrics_record_result r, unsigned long long n)
 {
-    metrics_add(&metrics_recorded[ok ? 1 : 0], 1);
+    if ((unsigned)r < METRICS_RECORD_RESULTS)
+        metrics_add(&metrics_recorded[r], n);
+}
+
+void metrics_audit(const json_t *findings, double seconds, time_t at)
+{
+    size_t i, k;
+    int r;
+    json_t *f;
+
+    pthread_mutex_lock(&metrics_audit_lock);
+    memset(metrics_audit_findings, 0, sizeof(metrics_audit_findings));
+    json_array_foreach(findings, i, f)
+    {
+        const char *reason = json_string_value(json_object_get(f, "reason"));
+
+        for (r = 0; r < VERDICT_REASONS; r++)
+            if (reason != NULL &&
+                strcmp(reason, verdict_reason_name((enum verdict_reason)r)) ==
+                    0)
+                break;
+        if (r == VERDICT_REASONS)
+            continue;
+        k = metrics_index(metrics_kinds, METRICS_KINDS,
+                          json_string_value(json_object_get(f, "kind")));
+        metrics_audit_findings[r][k]++;
+        metrics_audit_shown[r][k] = 1;
+    }
+    metrics_audit_seconds = seconds;
+    metrics_audit_at = at;
+    metrics_audited = 1;
+    pthread_mutex_unlock(&metrics_audit_lock);
 }
 
 /* # HELP and # TYPE lines of a metric. */
@@ -328,6 +374,10 @@ static void metrics_render_state(struct strbuf *b,
                                  const struct metrics_gauges *g)
 {
     static const char *const sources[] = {"file", "kube", "none"};
+    static const char *const record_results[METRICS_RECORD_RESULTS] = {
+        [METRICS_RECORD_SUCCESS] = "success",
+        [METRICS_RECORD_FAILURE] = "failure",
+        [METRICS_RECORD_ROTATED] = "rotated"};
     size_t i;
 
     metrics_head(b, "rbac_source_info", "gauge",
@@ -356,19 +406,47 @@ static void metrics_render_state(struct strbuf *b,
                   metrics_get(&metrics_reloads[1]),
                   metrics_get(&metrics_reloads[0]));
     metrics_head(b, "recorded_reviews_total", "counter",
-                 "Reviews written as case files by --record-dir, by result.");
-    strbuf_printf(b,
-                  METRICS_PREFIX "recorded_reviews_total{result=\"success\"} "
-                                 "%llu\n" METRICS_PREFIX
-                                 "recorded_reviews_total{result=\"failure\"} "
-                                 "%llu\n",
-                  metrics_get(&metrics_recorded[1]),
-                  metrics_get(&metrics_recorded[0]));
+                 "Reviews written as case files by --record-dir (success), "
+                 "not recorded (failure), and case files deleted to keep "
+                 "the directory within its caps (rotated).");
+    for (i = 0; i < METRICS_RECORD_RESULTS; i++)
+        strbuf_printf(
+            b, METRICS_PREFIX "recorded_reviews_total{result=\"%s\"} %llu\n",
+            record_results[i], metrics_get(&metrics_recorded[i]));
     if (g->cert_not_after != 0)
         metrics_one(b, "certificate_expiry_timestamp_seconds", "gauge",
                     "notAfter of the serving certificate in use, in Unix "
                     "time.",
                     (double)g->cert_not_after);
+}
+
+static void metrics_render_audit(struct strbuf *b)
+{
+    size_t k;
+    int r;
+
+    pthread_mutex_lock(&metrics_audit_lock);
+    if (!metrics_audited) {
+        pthread_mutex_unlock(&metrics_audit_lock);
+        return;
+    }
+    metrics_head(b, "audit_findings", "gauge",
+                 "Findings of the last audit of the cluster "
+                 "(--audit-interval), by reason and kind.");
+    for (r = 0; r < VERDICT_REASONS; r++)
+        for (k = 0; k < METRICS_KINDS; k++)
+            if (metrics_audit_shown[r][k])
+                strbuf_printf(b,
+                              METRICS_PREFIX "audit_findings{reason=\"%s\","
+                                             "kind=\"%s\"} %u\n",
+                              verdict_reason_name((enum verdict_reason)r),
+                              metrics_kinds[k], metrics_audit_findings[r][k]);
+    metrics_one(b, "audit_last_run_timestamp_seconds", "gauge",
+                "When the last audit ended, in Unix time.",
+                (double)metrics_audit_at);
+    metrics_one(b, "audit_duration_seconds", "gauge",
+                "How long the last audit took.", metrics_audit_seconds);
+    pthread_mutex_unlock(&metrics_audit_lock);
 }
 
 char *metrics_render(const struct metrics_gauges *g)
@@ -395,6 +473,7 @@ char *metrics_render(const struct metrics_gauges *g)
     metrics_render_reviews(&b);
     metrics_render_http(&b);
     metrics_render_state(&b, g);
+    metrics_render_audit(&b);
     if (!b.failed && b.s != NULL) {
         text = b.s; /* taken over */
         b.s = NULL;

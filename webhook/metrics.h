@@ -55,8 +55,23 @@ void metrics_http(const char *route, int status, double seconds);
 /* Count a SIGHUP reload of config and bindings: ok 1, or 0 for a failure. */
 void metrics_reload(int ok);
 
-/* Count a review written by --record-dir: ok 1, or 0 for a failure. */
-void metrics_record(int ok);
+/* What became of recorded reviews (--record-dir), the label's values. */
+enum metrics_record_result {
+    METRICS_RECORD_SUCCESS, /* a case file written */
+    METRICS_RECORD_FAILURE, /* a review not recorded */
+    METRICS_RECORD_ROTATED, /* an old case file deleted to make room */
+    METRICS_RECORD_RESULTS
+};
+
+/* Count n recorded reviews (case files) of result r. */
+void metrics_record(enum metrics_record_result r, unsigned long long n);
+
+/*
+ * The result of an audit (serve --audit-interval): findings (borrowed, as
+ * audit_findings() gives them) counted by reason and kind, how long it took
+ * and when it ended (Unix time).
+ */
+void metrics_audit(const json_t *findings, double seconds, time_t at);
 
 /* The values read at each scrape (gauges), gathered by the caller. */
 struct metrics_gauges {

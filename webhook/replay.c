@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "hashkey.h"
 #include "review.h"
 #include "yamljson.h"
 
@@ -160,7 +161,7 @@ int replay_case(const char *path, const struct config *cfg,
                 goto out;
             v = v_file;
         }
-        own_rb = rbac_new();
+        own_rb = rbac_new(hashkey_get());
         if (own_rb == NULL || rbac_put(own_rb, v, &perr) != 0) {
             err_set(err, "bindings: %s", perr.msg);
             goto out;

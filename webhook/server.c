@@ -116,6 +116,7 @@ struct file_sig {
 };
 
 struct tls_pair;
+struct tls_ca;
 
 struct server {
     const struct server_opts *opts;
@@ -127,16 +128,20 @@ struct server {
     atomic_long active;     /* requests seen by on_request, not yet completed */
     atomic_long conns;      /* connections open, on either listener */
     _Atomic long long last_request_ms; /* when the latest request began */
+    atomic_int was_ready; /* /readyz has answered 200 once */
     struct lingerer lg;
     struct tls_pair *pairs;            /* every pair loaded, newest first */
     struct file_sig cert_sig, key_sig; /* of the files last loaded */
     time_t expiry_warned;              /* last expiry warning, 0: none */
+    struct tls_ca *cas;     /* every client CA loaded, newest first */
+    struct file_sig ca_sig; /* of the client CA file last loaded */
 };
 
 /* Per TCP connection: the socket context of libmicrohttpd. */
 struct conn {
     int linger;    /* an error answer was sent: drain the socket before close */
     int client_ok; /* the client certificate was verified */
+    const struct tls_ca *ca; /* the client CA in force when it opened */
 };
 
 /* Per HTTP request: the con_cls of libmicrohttpd. */
@@ -151,7 +156,9 @@ struct request {
     long long reject_ms;          /* when reject was set */
 };
 
-static int client_cert_ok(struct MHD_Connection *c, char *msg, size_t cap);
+static int client_cert_ok(struct MHD_Connection *c, const struct conn *cn,
+                          char *msg, size_t cap);
+static const struct tls_ca *tls_ca_now(void);
 
 /* The write end of the self-pipe of the signal handler. */
 static volatile sig_atomic_t signal_fd = -1;
@@ -454,8 +461,7 @@ respond_error(struct server *s, struct MHD_Connection *c, struct request *rq,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    log_msg(status == 500 ? LOG_ERROR : LOG_WARN, "%s: %u: %s",
-            route_names[rq->route], status, msg);
+    log_http_error(route_names[rq->route], status, "%s", msg);
     json_escape(esc, sizeof(esc), msg);
     n = snprintf(body, sizeof(body), "{\"code\":%u,\"error\":\"%s\"}", status,
                  esc);
@@ -612,7 +618,7 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
         char why[300];
 
         if (cn == NULL || !cn->client_ok) {
-            if (client_cert_ok(c, why, sizeof(why)) != 0)
+            if (client_cert_ok(c, cn, why, sizeof(why)) != 0)
                 return respond_error(s, c, rq, MHD_HTTP_FORBIDDEN, NULL, "%s",
                                      why);
             if (cn != NULL)
@@ -710,11 +716,22 @@ static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
         return respond_text(s, c, rq, MHD_HTTP_OK, "{\"status\":\"ok\"}",
                             "application/json");
     case ROUTE_READYZ:
-        if (o->ready == NULL || o->ready(o->arg))
+        if (o->ready == NULL || o->ready(o->arg)) {
+            atomic_store(&s->was_ready, 1);
             return respond_text(s, c, rq, MHD_HTTP_OK, "{\"status\":\"ok\"}",
                                 "application/json");
+        }
+        /* Not ready while starting (listing the API) is expected: a warn
+         * line for each kubelet probe would bury the log. Not ready after
+         * being ready is worth one. */
+        if (!atomic_load(&s->was_ready)) {
+            log_msg(LOG_DEBUG, "/readyz: 503: not ready yet (starting)");
+            return respond_text(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                "{\"code\":503,\"error\":\"not ready\"}",
+                                "application/json");
+        }
         return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
-                             "not ready");
+                             "not ready after being ready");
     case ROUTE_METRICS:
         out = o->metrics(o->arg);
         if (out == NULL)
@@ -816,7 +833,10 @@ static void on_connection(void *cls, struct MHD_Connection *c,
     struct conn *cn = *socket_context;
 
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(struct conn));
+        cn = calloc(1, sizeof(struct conn));
+        if (cn != NULL)
+            cn->ca = tls_ca_now();
+        *socket_context = cn;
         atomic_fetch_add(&s->conns, 1);
         return;
     }
@@ -925,14 +945,25 @@ struct tls_pair {
 static _Atomic(struct tls_pair *) tls_current;
 /* notAfter of tls_current's leaf, for server_cert_not_after(); 0: none. */
 static _Atomic long long tls_not_after;
-/* 1 while a client CA is set: the handshake requires a client certificate
- * that it signed (see tls_retrieve). */
-static atomic_int tls_client_required;
-/* What a client certificate must be good for. GnuTLS keeps a pointer to
- * this for the whole session rather than a copy: hence static. */
-static char tls_kp_client[] = GNUTLS_KP_TLS_WWW_CLIENT;
-static gnutls_typed_vdata_st tls_client_purpose[1] = {
-    {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)tls_kp_client, 0}};
+
+/*
+ * The client CA (--client-ca), a trust list of GnuTLS's own rather than the
+ * trust of libmicrohttpd's credentials (MHD_OPTION_HTTPS_MEM_TRUST), which
+ * is set once and read by every handshake: a new file is loaded into a new
+ * list, published here for the handshakes to come, and the old one kept
+ * until the server stops, so that connections opened under it keep going.
+ * NULL: no client certificates asked for.
+ */
+struct tls_ca {
+    gnutls_x509_trust_list_t tl;
+    struct tls_ca *older; /* every CA loaded, for freeing at the end */
+};
+static _Atomic(struct tls_ca *) tls_ca_current;
+
+static const struct tls_ca *tls_ca_now(void)
+{
+    return atomic_load(&tls_ca_current);
+}
 
 time_t server_cert_not_after(void)
 {
@@ -973,6 +1004,86 @@ static void tls_publish(struct server *s, struct tls_pair *p)
     s->expiry_warned = time(NULL);
 }
 
+/*
+ * Whether the session's peer certificate chain leads to ca and is good for
+ * client authentication: 0, or -1 with why in msg (cap bytes).
+ */
+static int tls_ca_verify(const struct tls_ca *ca, gnutls_session_t session,
+                         char *msg, size_t cap)
+{
+    gnutls_x509_crt_t crts[TLS_MAX_CHAIN];
+    gnutls_typed_vdata_st purpose;
+    gnutls_datum_t why = {NULL, 0};
+    const gnutls_datum_t *peers;
+    unsigned n = 0, i, made = 0, status = 0;
+    int r = 0, rc = -1;
+
+    peers = gnutls_certificate_get_peers(session, &n);
+    if (peers == NULL || n == 0) {
+        snprintf(msg, cap, "client certificate required");
+        return -1;
+    }
+    if (n > TLS_MAX_CHAIN)
+        n = TLS_MAX_CHAIN;
+    for (made = 0; made < n; made++) {
+        r = gnutls_x509_crt_init(&crts[made]);
+        if (r < 0)
+            break;
+        r = gnutls_x509_crt_import(crts[made], &peers[made],
+                                   GNUTLS_X509_FMT_DER);
+        if (r < 0) {
+            made++;
+            break;
+        }
+    }
+    if (made < n || r < 0) {
+        snprintf(msg, cap, "client certificate: %s", gnutls_strerror(r));
+        goto out;
+    }
+    memset(&purpose, 0, sizeof(purpose));
+    purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
+    purpose.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT;
+    r = gnutls_x509_trust_list_verify_crt2(ca->tl, crts, n, &purpose, 1, 0,
+                                           &status, NULL);
+    if (r < 0) {
+        snprintf(msg, cap, "client certificate: %s", gnutls_strerror(r));
+        goto out;
+    }
+    if (status == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+                                                     &why, 0) >= 0 &&
+        why.data != NULL) {
+        size_t len;
+
+        snprintf(msg, cap, "client certificate not accepted: %s",
+                 (const char *)why.data);
+        len = strlen(msg);
+        while (len > 0 && msg[len - 1] == ' ')
+            msg[--len] = '\0';
+    } else {
+        snprintf(msg, cap, "client certificate not accepted");
+    }
+    gnutls_free(why.data);
+out:
+    for (i = 0; i < made; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    return rc;
+}
+
+/* The handshake's check of the client certificate, under the CA now. */
+static int tls_verify_client(gnutls_session_t session)
+{
+    const struct tls_ca *ca = tls_ca_now();
+    char why[300];
+
+    if (ca == NULL || tls_ca_verify(ca, session, why, sizeof(why)) != 0)
+        return GNUTLS_E_CERTIFICATE_ERROR;
+    return 0;
+}
+
 static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
                         int nreqs, const gnutls_pk_algorithm_t *algos,
                         int nalgos, gnutls_pcert_st **pcert,
@@ -987,16 +1098,17 @@ static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
     if (p == NULL)
         return -1;
     /*
-     * libmicrohttpd only asks for a client certificate (GNUTLS_CERT_REQUEST)
-     * and leaves it unchecked. With a client CA, make the handshake fail
-     * without one, or with one the CA did not sign for client use: called
-     * while the ClientHello is processed, so before the server's
-     * CertificateRequest goes out. (TLS 1.3 clients see the refusal as an
-     * alert on their first read.)
+     * With a client CA, make the handshake fail without a client
+     * certificate, or with one the CA in force did not sign for client use:
+     * called while the ClientHello is processed, so before the server's
+     * CertificateRequest goes out. The request names no CA (the trust of
+     * libmicrohttpd's credentials is empty), so a client sends its
+     * certificate whichever CA is in force. (TLS 1.3 clients see the
+     * refusal as an alert on their first read.)
      */
-    if (atomic_load(&tls_client_required)) {
+    if (tls_ca_now() != NULL) {
         gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-        gnutls_session_set_verify_cert2(session, tls_client_purpose, 1, 0);
+        gnutls_session_set_verify_function(session, tls_verify_client);
     }
     *pcert = p->pcert;
     *pcert_length = p->n;
@@ -1102,7 +1214,7 @@ static int file_sig_same(const struct file_sig *a, const struct file_sig *b)
  * new pair is refused with a log line (once per change) and the old one
  * stays in service.
  */
-static void tls_check_reload(struct server *s)
+static void tls_check_pair(struct server *s)
 {
     const struct server_opts *o = s->opts;
     struct file_sig c, k;
@@ -1137,69 +1249,100 @@ static void tls_check_reload(struct server *s)
  * With a client CA the handshake already requires a client certificate that
  * the CA signed (tls_retrieve); /mutate and /validate check it again here,
  * so that a session that skipped that (a resumed one) cannot get through
- * without. Probes use the health listener. 0 when it is there and good,
- * else -1 with why in msg.
+ * without. The CA is the one in force when the connection opened (cn, NULL
+ * when unknown), so that a connection opened before a new CA came keeps
+ * going, or the one in force now. Probes use the health listener. 0 when
+ * the certificate is there and good, else -1 with why in msg.
  */
-static int client_cert_ok(struct MHD_Connection *c, char *msg, size_t cap)
+static int client_cert_ok(struct MHD_Connection *c, const struct conn *cn,
+                          char *msg, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    gnutls_typed_vdata_st purpose;
-    gnutls_datum_t why = {NULL, 0};
-    unsigned status = 0;
-    int r;
+    const struct tls_ca *now = tls_ca_now();
 
     if (ci == NULL || ci->tls_session == NULL) {
         snprintf(msg, cap, "no TLS session");
         return -1;
     }
-    memset(&purpose, 0, sizeof(purpose));
-    purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
-    purpose.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT;
-    r = gnutls_certificate_verify_peers(ci->tls_session, &purpose, 1, &status);
-    if (r == GNUTLS_E_NO_CERTIFICATE_FOUND) {
-        snprintf(msg, cap, "client certificate required");
-        return -1;
-    }
-    if (r < 0) {
-        snprintf(msg, cap, "client certificate: %s", gnutls_strerror(r));
-        return -1;
-    }
-    if (status == 0)
+    if (cn != NULL && cn->ca != NULL && cn->ca != now &&
+        tls_ca_verify(cn->ca, ci->tls_session, msg, cap) == 0)
         return 0;
-    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
-                                                     &why, 0) >= 0 &&
-        why.data != NULL) {
-        size_t n;
-
-        snprintf(msg, cap, "client certificate not accepted: %s",
-                 (const char *)why.data);
-        n = strlen(msg);
-        while (n > 0 && msg[n - 1] == ' ')
-            msg[--n] = '\0';
-    } else {
-        snprintf(msg, cap, "client certificate not accepted");
+    if (now == NULL) {
+        snprintf(msg, cap, "no client CA");
+        return -1;
     }
-    gnutls_free(why.data);
-    return -1;
+    return tls_ca_verify(now, ci->tls_session, msg, cap);
 }
 
-/* A PEM bundle of at least one CA certificate. */
-static int check_ca(const char *path, char *pem, size_t len, struct err *err)
+static void tls_ca_free(struct tls_ca *ca)
 {
-    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
-    gnutls_x509_crt_t *crts = NULL;
-    unsigned n = 0, i;
+    if (ca == NULL)
+        return;
+    if (ca->tl != NULL)
+        gnutls_x509_trust_list_deinit(ca->tl, 1);
+    free(ca);
+}
+
+/* A new trust list of the PEM bundle path (one CA or more), or NULL. */
+static struct tls_ca *tls_ca_load(const char *path, struct err *err)
+{
+    struct tls_ca *ca = NULL;
+    gnutls_datum_t d;
+    size_t len = 0;
+    char *pem = read_pem("client CA", path, &len, err);
     int r;
 
-    r = gnutls_x509_crt_list_import2(&crts, &n, &d, GNUTLS_X509_FMT_PEM, 0);
-    for (i = 0; i < n; i++)
-        gnutls_x509_crt_deinit(crts[i]);
-    gnutls_free(crts);
-    if (r < 0 || n == 0)
-        return err_set(err, "client CA file %s: %s", path,
-                       r < 0 ? gnutls_strerror(r) : "no certificate");
-    return 0;
+    if (pem == NULL)
+        return NULL;
+    ca = calloc(1, sizeof(*ca));
+    if (ca == NULL) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    d.data = (unsigned char *)pem;
+    d.size = (unsigned)len;
+    r = gnutls_x509_trust_list_init(&ca->tl, 0);
+    if (r >= 0)
+        r = gnutls_x509_trust_list_add_trust_mem(ca->tl, &d, NULL,
+                                                 GNUTLS_X509_FMT_PEM, 0, 0);
+    if (r <= 0) {
+        err_set(err, "client CA file %s: %s", path,
+                r < 0 ? gnutls_strerror(r) : "no certificate");
+        tls_ca_free(ca);
+        ca = NULL;
+    }
+out:
+    free(pem);
+    return ca;
+}
+
+/*
+ * Load the client CA anew if its file changed since the last look: a file
+ * that does not load is refused with a log line (once per change) and the
+ * old CA stays in force.
+ */
+static void tls_check_ca(struct server *s)
+{
+    const char *path = s->opts->client_ca_file;
+    struct err e = {{0}};
+    struct file_sig sig;
+    struct tls_ca *ca;
+
+    if (path == NULL || file_sig_of(path, &sig) != 0 ||
+        file_sig_same(&sig, &s->ca_sig))
+        return;
+    s->ca_sig = sig;
+    ca = tls_ca_load(path, &e);
+    if (ca == NULL) {
+        log_msg(LOG_ERROR, "new client CA refused, keeping the old one: %s",
+                e.msg);
+        return;
+    }
+    ca->older = s->cas;
+    s->cas = ca;
+    atomic_store(&tls_ca_current, ca);
+    log_msg(LOG_INFO, "client CA %s reloaded", path);
 }
 
 /* "host:port" of a socket address, for messages. */
@@ -1349,14 +1492,13 @@ int server_run(const struct server_opts *opts, struct err *err)
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof(ss);
     struct MHD_Daemon *d = NULL, *hd = NULL;
-    struct MHD_OptionItem more[3] = {{MHD_OPTION_END, 0, NULL},
-                                     {MHD_OPTION_END, 0, NULL},
+    struct MHD_OptionItem more[2] = {{MHD_OPTION_END, 0, NULL},
                                      {MHD_OPTION_END, 0, NULL}};
     struct tls_pair *p;
-    char *client_ca = NULL, where[NI_MAXHOST + NI_MAXSERV + 4];
-    size_t ca_len = 0;
+    struct tls_ca *ca;
+    char where[NI_MAXHOST + NI_MAXSERV + 4];
     const char *listen_spec;
-    unsigned threads, timeout_s, max_conns, grace_s, reload_s;
+    unsigned threads, timeout_s, max_conns, grace_s, reload_s, ticks;
     int lfd = -1, hfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i,
         rc = -1;
     long cores;
@@ -1410,9 +1552,9 @@ int server_run(const struct server_opts *opts, struct err *err)
     if (s.pairs == NULL)
         goto out;
     if (opts->client_ca_file != NULL) {
-        client_ca = read_pem("client CA", opts->client_ca_file, &ca_len, err);
-        if (client_ca == NULL ||
-            check_ca(opts->client_ca_file, client_ca, ca_len, err) != 0)
+        file_sig_of(opts->client_ca_file, &s.ca_sig);
+        s.cas = tls_ca_load(opts->client_ca_file, err);
+        if (s.cas == NULL)
             goto out;
     }
     lfd = listen_socket(listen_spec, err);
@@ -1443,17 +1585,13 @@ int server_run(const struct server_opts *opts, struct err *err)
     sigaction(SIGTERM, &sa, &old_term);
     signals_set = 1;
 
-    atomic_store(&tls_client_required, client_ca != NULL);
+    atomic_store(&tls_ca_current, s.cas);
     tls_publish(&s, s.pairs);
     /* A pool of one is refused with a warning: leave the option out. */
     i = 0;
     if (threads > 1) {
         more[i].option = MHD_OPTION_THREAD_POOL_SIZE;
         more[i++].value = (intptr_t)threads;
-    }
-    if (client_ca != NULL) {
-        more[i].option = MHD_OPTION_HTTPS_MEM_TRUST;
-        more[i++].ptr_value = client_ca;
     }
     d = MHD_start_daemon(
         MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
@@ -1473,7 +1611,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     log_msg(LOG_INFO,
             "listening on https://%s (%u threads, body limit %zu bytes%s)",
             where, threads, s.max_body,
-            client_ca != NULL ? ", client certificates required" : "");
+            s.cas != NULL ? ", client certificates required" : "");
     if (hfd >= 0) {
         /* Kubelet probes present no client certificate: with a client CA
          * they cannot use the HTTPS port, so they get their own. */
@@ -1501,8 +1639,14 @@ int server_run(const struct server_opts *opts, struct err *err)
                 hwhere);
     }
 
-    while (!wait_signal(pipefd[0], (int)reload_s * 1000))
-        tls_check_reload(&s);
+    /* Each second the held-back error lines; each period the files. */
+    for (ticks = 1; !wait_signal(pipefd[0], 1000); ticks++) {
+        log_tick(0);
+        if (ticks % reload_s == 0) {
+            tls_check_pair(&s);
+            tls_check_ca(&s);
+        }
+    }
     atomic_store(&s.stopping, 1);
     log_msg(LOG_INFO,
             "signal received: finishing %ld requests, %ld connections open "
@@ -1583,11 +1727,15 @@ out:
         close(pipefd[1]);
     atomic_store(&tls_current, NULL);
     atomic_store(&tls_not_after, 0);
-    atomic_store(&tls_client_required, 0);
+    log_tick(1); /* what the limit held back, before the last line */
+    atomic_store(&tls_ca_current, NULL);
     while ((p = s.pairs) != NULL) {
         s.pairs = p->older;
         tls_pair_free(p);
     }
-    free(client_ca);
+    while ((ca = s.cas) != NULL) {
+        s.cas = ca->older;
+        tls_ca_free(ca);
+    }
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hashkey.h"
 #include "log.h"
 #include "yamljson.h"
 
@@ -85,7 +86,7 @@ static struct rbac *state_load_bindings(const char *path, struct err *err)
 
     if (root == NULL)
         return NULL;
-    rb = rbac_new();
+    rb = rbac_new(hashkey_get());
     if (rb == NULL) {
         err_set(err, "out of memory");
     } else if (rbac_put(rb, root, &perr) != 0) {
@@ -232,7 +233,7 @@ int state_live_init(struct err *err)
                                   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&state_live_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
-    state_live_rb = rbac_new();
+    state_live_rb = rbac_new(hashkey_get());
     if (state_live_rb == NULL)
         return err_set(err, "out of memory");
     return 0;

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "hashkey.h"
 #include "rbac.h"
 
 /*
@@ -208,7 +209,7 @@ static int run(size_t n_ns, double *per_decision)
 {
     struct query *q = calloc(N_QUERIES, sizeof(*q));
     json_t *list = make_list(n_ns);
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(hashkey_get());
     struct err err = {{0}};
     double t0, t1;
     long allowed = 0, wrong = 0, considered = 0;
@@ -276,6 +277,8 @@ int main(void)
     double per[3];
     size_t i;
 
+    if (hashkey_init(NULL) != 0)
+        return 1;
     for (i = 0; i < 3; i++) {
         if (run(sizes[i], &per[i]) != 0)
             return 1;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hashkey.h"
 #include "jsonarena.h"
 #include "jsonout.h"
 #include "review.h"
@@ -72,7 +73,7 @@ static json_t *bench_binding(const char *ns, const char *name, const char *role,
 static struct rbac *bench_index(size_t n)
 {
     json_t *items = json_array(), *list;
-    struct rbac *rb = rbac_new();
+    struct rbac *rb = rbac_new(hashkey_get());
     struct err err = {{0}};
     size_t i;
 
@@ -176,7 +177,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_review [ITERATIONS]\n");
         return 2;
     }
-    if (jsonarena_init(1, (size_t)1 << 20, &aerr) != 0) {
+    if (hashkey_init(&aerr) != 0 ||
+        jsonarena_init(1, (size_t)1 << 20, &aerr) != 0) {
         fprintf(stderr, "bench_review: %s\n", aerr.msg);
         return 1;
     }
