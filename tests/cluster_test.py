@@ -752,7 +752,7 @@ def scenario_audit(wh):
     notes = [l for l in r.stderr.splitlines() if " note: " in l]
     check(r.returncode == 0 and r.stdout.strip() == "[]" and
           "audit: 4 objects, 0 denied, 0 warned\n" in r.stderr and
-          len(notes) == 4 and all("openshift.io/v1/namespaces/" in l and
+          len(notes) == 4 and all(".openshift.io/v1/" in l and
                                   "not served (404)" in l for l in notes),
           f"audit --kube --namespace {ns} as the webhook's ServiceAccount with "
           f"the audit ClusterRole: the Deployment, its ReplicaSet and 2 pods, "
