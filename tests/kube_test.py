@@ -1208,13 +1208,18 @@ def metric(text, name, labels=""):
 
 
 def test_audit_interval(tmp, certs):
-    stub = Stub(tmp, certs, ["--token", "t", "--data", WORKLOADS],
-                name="stub-audit-interval")
+    stub = Stub(tmp, certs, ["--token", "t", "--data", WORKLOADS,
+                             "--page-cap", "1"], name="stub-audit-interval")
     # project-d's Deployment left out: the Deployment series starts absent.
     for kind, name in (("Deployment", "web"), ("ReplicaSet", "web-7c9d6b5f4"),
                        ("Pod", "web-7c9d6b5f4-k2x8p"),
                        ("Pod", "web-7c9d6b5f4-q9z4m")):
         stub.delete(kind, "project-d", name)
+    # Two pods, so that listing them takes two pages.
+    stub.put({"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "debug-2", "namespace": "project-d"},
+              "spec": {"containers": [{"name": "app", "image":
+                                       "registry.example.com/team/tool:v2"}]}})
     kc = stub_kubeconfig(tmp, certs, stub, "audit-interval")
     wh = Webhook(tmp, certs, ["--kubeconfig", kc, "--audit-interval", "1s"],
                  "webhook-audit-interval")
@@ -1249,9 +1254,9 @@ def test_audit_interval(tmp, certs):
         wait_for(lambda: len(runs()) >= 2, 5, 0.1)
         first = [m["msg"] for m in runs()]
         report(len(first) >= 2 and re.fullmatch(
-            r"audit: 4 objects, 1 denied, 0 warned: 1 findings \(1 new\) in "
+            r"audit: 5 objects, 1 denied, 0 warned: 1 findings \(1 new\) in "
             r"\d+ ms; next in 1 s", first[0]) is not None and
-            re.fullmatch(r"audit: 4 objects, 1 denied, 0 warned: 1 findings "
+            re.fullmatch(r"audit: 5 objects, 1 denied, 0 warned: 1 findings "
                          r"\(0 new\) in \d+ ms; next in 1 s", first[1]) is not None,
             "serve --audit-interval: one info summary line a run (1 new, "
             "then 0 new)", json.dumps(first[:2]))
@@ -1259,6 +1264,30 @@ def test_audit_interval(tmp, certs):
                              r"cross-project: ")) == 1,
                "serve --audit-interval: a finding's warn line once, not each run",
                json.dumps([m["msg"] for m in wh.logged(r"CronJob/nightly")][:3]))
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=text,
+                               capture_output=True, text=True, timeout=30)
+            out = (r.stdout + r.stderr).strip()
+            report(r.returncode == 0 and not out,
+                   "serve --audit-interval: promtool check metrics finds "
+                   "nothing in /metrics with the audit gauges",
+                   f"exit {r.returncode}: {out[:500]}")
+
+        # A continue token expired in the middle of an audit's list: that
+        # collection listed again in one request, nothing lost.
+        n = len(runs())
+        stub.clear()
+        stub.call("POST", "/expire-continue", {"count": 1})
+        wait_for(lambda: len(runs()) >= n + 2, 5, 0.1)
+        pods = [r_["query"] for r_ in stub.requests()
+                if r_["path"] == "/api/v1/pods" and not r_["watch"]]
+        report(len(pods) >= 3 and "continue" in pods[1] and
+               "limit" not in pods[2] and "continue" not in pods[2] and
+               all(m["msg"].startswith("audit: 5 objects, 1 denied")
+                   for m in runs()[n:n + 2]),
+               "an audit's continue token expired (410): the pods listed "
+               "again in one request, every object audited",
+               json.dumps(pods[:4]) + json.dumps(runs()[n:n + 2]))
 
         # A RoleBinding deleted under a running Deployment.
         stub.delete("RoleBinding", "project-b", "pull-e")
