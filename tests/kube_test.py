@@ -1316,6 +1316,32 @@ def test_audit_interval(tmp, certs):
                "\n".join(l for l in scrape().splitlines() if "findings{" in l))
         report(wh.allowed(ns="project-a") is True and wh.allowed() is False,
                "serve --audit-interval: /validate decides as before")
+
+        # The API lost: a run that cannot list publishes nothing (neither
+        # resolves the findings nor announces them again when it is back).
+        stub.call("POST", "/down", {})
+        failing = r"^audit: \d+ inputs could not be read \(see above\): the " \
+                  r"findings and metrics of the last complete audit kept"
+        wait_for(lambda: wh.logged(failing), 5, 0.1)
+        ts1 = metric(scrape(), "audit_last_run_timestamp_seconds")
+        n = len(wh.logged(failing))
+        wait_for(lambda: len(wh.logged(failing)) >= n + 2, 5, 0.1)
+        text = scrape()
+        report(len(wh.logged(failing)) >= n + 2 and
+               metric(text, "audit_last_run_timestamp_seconds") == ts1 and
+               metric(text, "audit_findings", cron) == 1 and
+               metric(text, "audit_findings", dep) == 0,
+               "API lost: the audits that cannot list say so and publish "
+               "nothing (CronJob still 1, last run time kept)",
+               "\n".join(l for l in text.splitlines() if "audit" in l
+                         and not l.startswith("#")))
+        stub.call("POST", "/up", {})
+        n = len(runs())
+        wait_for(lambda: len(runs()) >= n + 1, 10, 0.1)
+        report(len(runs()) >= n + 1 and "(0 new)" in runs()[-1]["msg"] and
+               len(wh.logged(r"^audit: deny project-d CronJob/nightly ")) == 1,
+               "API back: the next audit finds the same, announces nothing "
+               "again", json.dumps([m["msg"] for m in runs()[n:]]))
     finally:
         rc = wh.stop()
         stub.stop()
