@@ -436,14 +436,26 @@ static void auditor_run(struct auditor *au)
         return;
     }
     took = auditor_now() - t0;
+    if (failed > 0) {
+        /* A partial audit is not published: it would set to 0 the findings
+         * of every kind it could not list (all of them while the API is
+         * away), and log them again as new once it is back. */
+        log_msg(LOG_WARN,
+                "audit: %zu inputs could not be read (see above): the "
+                "findings and metrics of the last complete audit kept; "
+                "next in %u s",
+                failed, au->interval_s);
+        json_decref(findings);
+        audit_free(a);
+        return;
+    }
     metrics_audit(findings, took, time(NULL));
     fresh = auditor_news(au, findings);
     au->runs++;
     log_msg(LOG_INFO,
             "audit: %zu objects, %zu denied, %zu warned: %zu findings (%zu new)"
-            "%s in %.0f ms; next in %u s",
+            " in %.0f ms; next in %u s",
             sum.objects, sum.denied, sum.warned, sum.findings, fresh,
-            failed ? ", some kinds could not be listed (see above)" : "",
             took * 1000, au->interval_s);
     json_decref(findings);
     audit_free(a);
