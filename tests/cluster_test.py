@@ -655,26 +655,10 @@ def scenario_openshift(wh):
           "allowed after the grant is gone", stderr_line(r)[:300])
 
 
-# The permissions audit needs beyond serve's: list on the workload kinds,
-# and on OpenShift's (which plain Kubernetes answers 404 only to a caller
-# allowed to ask: to others 403).
-AUDIT_RULES = [
-    {"apiGroups": [""], "resources": ["pods", "podtemplates",
-                                      "replicationcontrollers"],
-     "verbs": ["list"]},
-    {"apiGroups": ["apps"], "resources": ["replicasets", "deployments",
-                                          "statefulsets", "daemonsets"],
-     "verbs": ["list"]},
-    {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"],
-     "verbs": ["list"]},
-    {"apiGroups": ["apps.openshift.io"], "resources": ["deploymentconfigs"],
-     "verbs": ["list"]},
-    {"apiGroups": ["build.openshift.io"], "resources": ["buildconfigs",
-                                                        "builds"],
-     "verbs": ["list"]},
-    {"apiGroups": ["image.openshift.io"], "resources": ["imagestreams"],
-     "verbs": ["list"]},
-]
+# The permissions audit needs beyond serve's, as manifests/ offers them:
+# list on the workload kinds, and on OpenShift's (which plain Kubernetes
+# answers 404 only to a caller allowed to ask: to others 403).
+AUDIT_RBAC = os.path.join(ROOT, "manifests", "optional", "audit-rbac.yaml")
 AUDIT_SECONDS = 2
 POLICYREPORT_CRD = os.path.join(ROOT, "tests", "fixtures", "crds",
                                 "policyreports.wgpolicyk8s.io.yaml")
@@ -709,20 +693,7 @@ def scenario_audit(wh):
         namespace(n)
     img = cross(other)
     whkc = wh.args[-1]  # the webhook's ServiceAccount token
-    must(kubectl("apply", "-f", "-", stdin={
-        "apiVersion": "v1", "kind": "List", "items": [
-            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-             "metadata": {"name": "image-policy-webhook-audit"},
-             "rules": AUDIT_RULES},
-            {"apiVersion": "rbac.authorization.k8s.io/v1",
-             "kind": "ClusterRoleBinding",
-             "metadata": {"name": "image-policy-webhook-audit"},
-             "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
-                         "kind": "ClusterRole",
-                         "name": "image-policy-webhook-audit"},
-             "subjects": [{"kind": "ServiceAccount",
-                           "name": "image-policy-webhook",
-                           "namespace": WEBHOOK_NS}]}]}),
+    must(kubectl("apply", "-f", AUDIT_RBAC),
          "the audit ClusterRole, bound to the webhook's ServiceAccount")
     must(kubectl("create", "rolebinding", "pull-audit", "-n", other,
                  "--clusterrole=system:image-puller",

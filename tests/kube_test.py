@@ -481,12 +481,18 @@ def test_main(tmp, certs):
                     f"https://127.0.0.1:{stub.port}",
                     {"certificate-authority": f"{certs}/ca.crt"},
                     {"tokenFile": token_file})
-    wh = Webhook(tmp, certs, ["--kubeconfig", kc], "webhook-main")
+    # The status line every second: what it says can be checked.
+    wh = Webhook(tmp, certs, ["--kubeconfig", kc, "--kube-status-interval",
+                              "1"], "webhook-main")
     try:
         # Down at start: not ready; up: ready.
         time.sleep(1.5)
         codes = {wh.readyz() for _ in range(3)}
         report(codes == {503}, "API down at start: /readyz 503", str(codes))
+        report(not wh.logged(r"^/readyz"),
+               "API down at start: the expected 503s of /readyz are not "
+               "logged at info or above (debug)",
+               json.dumps(wh.logged(r"^/readyz")[:2]))
         report(bool(wh.logged(r"rolebindings: list: .*not ready until listed")),
                "API down at start: the log says why and that it is not ready")
         stub.call("POST", "/up", {})
@@ -506,7 +512,20 @@ def test_main(tmp, certs):
         report(wh.allowed(ns="project-a") is True and wh.allowed() is False,
                "decisions from the listed bindings: project-a may pull from "
                "project-b, project-d may not")
-        wait_for(lambda: stub.state()["watches"]["rolebindings"] > 0, 5)
+        wait_for(lambda: all(stub.state()["watches"][k] > 0 for k in WATCHED),
+                 10)
+
+        # The status line says what is true: every watch open.
+        n0 = len(wh.lines())
+        wait_for(lambda: len([m for m in wh.lines()[n0:]
+                              if m.get("msg", "").startswith("kube: status")])
+                 >= 2, 5)
+        status = [m["msg"] for m in wh.lines()[n0:]
+                  if m.get("msg", "").startswith("kube: status")]
+        report(len(status) >= 2 and
+               all("synced, watching, state age 0 s" in m for m in status),
+               f"status line with every watch open: 'watching' ({len(status)} "
+               f"lines a second apart)", json.dumps(status[:3]))
 
         # Flip within one second.
         stub.put(puller_binding("flip"))
@@ -675,6 +694,8 @@ def test_main(tmp, certs):
         flip_time(wh, False)
 
         # The API lost while running: ready, same decisions, catching up.
+        down_at = time.monotonic()
+        n_down = len(wh.lines())
         stub.call("POST", "/down", {})
         time.sleep(1.0)
         report(wh.readyz() == 200 and wh.allowed(ns="project-a") is True and
@@ -685,15 +706,32 @@ def test_main(tmp, certs):
         report(bool(wh.logged(r"deciding on the last known state \(\d+ s old\)")),
                "API lost: the log says it decides on the last known state and "
                "how old it is")
+        # Down long enough that a backoff would have grown past 4 s.
+        time.sleep(max(0.0, 7.0 - (time.monotonic() - down_at)))
+        status = [m["msg"] for m in wh.lines()[n_down:]
+                  if m.get("msg", "").startswith("kube: status")]
+        report(status and all("not watching every kind" in m for m in status),
+               "status line while the API is lost: 'not watching every kind'",
+               json.dumps(status[:2]))
         # Back as a restarted kube-apiserver is: its new watch cache starts
         # at the current resourceVersion, so the watches get 410 and list.
+        n_up = len(wh.lines())
         stub.call("POST", "/up", {"restart": True})
         t = flip_time(wh, True, 20)
-        report(t is not None, f"API back: the change made while it was away "
-               f"arrives ({t})")
+        report(t is not None and t <= 2.0,
+               f"API back after 7 s away: the change made meanwhile arrives "
+               f"within 2 s ({'none' if t is None else f'{t:.2f} s'}; refused "
+               f"connections are retried every second, not backed off)")
         report(bool(wait_for(lambda: wh.logged(
             r"rolebindings: resourceVersion \d+ expired \(410 Gone"), 5)),
             "API back after a restart: the old resourceVersion is 410, listed again")
+        order = [m["msg"] for m in wh.lines()[n_up:]
+                 if re.match(r"kube: (listed )?rolebindings", m.get("msg", ""))]
+        expired = [i for i, m in enumerate(order) if "expired (410" in m]
+        again = [i for i, m in enumerate(order) if "watching again" in m]
+        report(expired and not [i for i in again if i < expired[0]],
+               "log order after the restart: no 'watching again ... the index "
+               "is current' before the 410 that relists", json.dumps(order[:4]))
 
         # SIGHUP reloads the config and keeps the live index.
         wh.signal(signal.SIGHUP)

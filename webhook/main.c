@@ -45,7 +45,8 @@ static const char main_usage[] =
     "                             [--config F] [--bindings F] [--log-level "
     "L]\n"
     "                             [--kube [--kubeconfig F] [--kube-resync "
-    "SECONDS]]\n"
+    "SECONDS]\n"
+    "                              [--kube-status-interval SECONDS]]\n"
     "                             [--client-ca F] [--health-listen "
     "ADDR:PORT]\n"
     "                             [--record-dir DIR [--record-max-files N]\n"
@@ -70,7 +71,7 @@ static const char main_usage[] =
 /* The flags every command may take; NULL when not given. */
 struct main_opts {
     const char *config, *bindings, *cert, *key, *listen, *log_level;
-    const char *kubeconfig, *kube_resync;
+    const char *kubeconfig, *kube_resync, *kube_status;
     const char *client_ca, *health_listen;
     const char *record_dir, *record_max_files, *record_max_bytes;
     const char *grace_period;
@@ -129,6 +130,7 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--log-level", offsetof(struct main_opts, log_level)},
         {"--kubeconfig", offsetof(struct main_opts, kubeconfig)},
         {"--kube-resync", offsetof(struct main_opts, kube_resync)},
+        {"--kube-status-interval", offsetof(struct main_opts, kube_status)},
         {"--client-ca", offsetof(struct main_opts, client_ca)},
         {"--health-listen", offsetof(struct main_opts, health_listen)},
         {"--record-dir", offsetof(struct main_opts, record_dir)},
@@ -859,6 +861,14 @@ static struct kubeconfig *main_kube_config(const struct main_opts *o,
                      o->kube_resync);
         ko->resync_s = (unsigned)v;
     }
+    if (o->kube_status != NULL) {
+        v = strtol(o->kube_status, &end, 10);
+        if (end == o->kube_status || *end != '\0' || v < 1 || v > 86400)
+            main_bad("--kube-status-interval %s: must be seconds from 1 to "
+                     "86400",
+                     o->kube_status);
+        ko->status_s = (unsigned)v;
+    }
     kc = o->kubeconfig != NULL ? kubeconfig_load(o->kubeconfig, NULL, &err)
                                : kubeconfig_in_cluster(KUBECONFIG_SA_DIR, &err);
     if (kc == NULL || state_live_init(&err) != 0) {
@@ -887,7 +897,8 @@ static int main_serve(int argc, char **argv)
 
     main_parse(argc, argv,
                "--config --bindings --tls-cert --tls-key --listen --log-level "
-               "--kube --kubeconfig --kube-resync --client-ca "
+               "--kube --kubeconfig --kube-resync --kube-status-interval "
+               "--client-ca "
                "--health-listen --record-dir --record-max-files "
                "--record-max-bytes --grace-period --audit-interval ",
                &main_serve_opts);
@@ -909,6 +920,8 @@ static int main_serve(int argc, char **argv)
     }
     if (main_serve_opts.kubeconfig != NULL)
         main_serve_opts.kube = 1;
+    if (main_serve_opts.kube_status != NULL && !main_serve_opts.kube)
+        main_bad("--kube-status-interval needs --kube");
     if (main_serve_opts.kube_resync != NULL && !main_serve_opts.kube)
         main_bad("--kube-resync needs --kube");
     if (main_serve_opts.audit_interval != NULL) {
