@@ -3,7 +3,6 @@
 #include "kube.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include "log.h"
 #include "state.h"
 #include "strmap.h"
+#include "thread.h"
 
 /*
  * How it follows the API (the client-go reflector's protocol):
@@ -1428,7 +1428,6 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
 {
     struct kube *k = calloc(1, sizeof(*k));
     pthread_condattr_t ca;
-    sigset_t block, old;
     size_t i;
     char how[1024];
 
@@ -1473,22 +1472,13 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
             "clusterrolebindings, roles, clusterroles, serviceaccounts, "
             "images.config.openshift.io/cluster; resync every %u s",
             k->kc->server, k->kc->source, how, k->resync_s);
-    /* The threads inherit this mask: signals are the other threads' job. */
-    sigemptyset(&block);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
     for (i = 0; i < KUBE_NRES; i++) {
-        if (pthread_create(&k->w[i].thread, NULL, kube_run, &k->w[i]) != 0) {
-            pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (thread_start(&k->w[i].thread, kube_run, &k->w[i]) != 0) {
             err_set(err, "cannot start a thread");
             goto fail;
         }
         k->w[i].started = 1;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return k;
 fail:
     kube_stop(k);

@@ -1,6 +1,5 @@
 /* main.c - the command line: serve, review, test, certs. */
 #define _DEFAULT_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include "audit.h"
 #include "auditor.h"
 #include "certgen.h"
+#include "dirlist.h"
 #include "hashkey.h"
 #include "kube.h"
 #include "kubeconfig.h"
@@ -277,41 +277,27 @@ out:
     return rc;
 }
 
-static int main_cmp(const void *a, const void *b)
+/* Case files: *.json. */
+static int main_is_case(const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    size_t l = strlen(name);
+
+    return l >= 6 && strcmp(name + l - 5, ".json") == 0;
 }
 
 /* Replay every *.json case of dir, in name order; count into pass/fail. */
 static int main_test_dir(const char *dir, const struct state *st, int *pass,
                          int *fail)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL, **nn;
-    size_t n = 0, i;
+    size_t n, i;
+    char **names = dirlist(dir, main_is_case, &n);
 
-    if (d == NULL) {
-        fprintf(stderr, "image-policy-webhook: %s: cannot open directory\n",
-                dir);
+    if (names == NULL) {
+        fprintf(stderr,
+                "image-policy-webhook: %s: cannot read the folder: %s\n", dir,
+                strerror(errno));
         return -1;
     }
-    while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
-
-        if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
-            continue;
-        nn = realloc(names, (n + 1) * sizeof(*names));
-        if (nn == NULL || (nn[n] = strdup(e->d_name)) == NULL) {
-            names = nn != NULL ? nn : names;
-            break;
-        }
-        names = nn;
-        n++;
-    }
-    closedir(d);
-    if (n > 0)
-        qsort(names, n, sizeof(*names), main_cmp);
     for (i = 0; i < n; i++) {
         char path[4096];
         struct err err = {{0}};
@@ -326,9 +312,8 @@ static int main_test_dir(const char *dir, const struct state *st, int *pass,
             printf("FAIL %s: %s\n", path, err.msg);
             (*fail)++;
         }
-        free(names[i]);
     }
-    free(names);
+    dirlist_free(names, n);
     return 0;
 }
 
