@@ -13,9 +13,12 @@ kubectl as a user would: pull-policy patches on Pods, Deployments (and the
 ReplicaSets and Pods the controller-manager makes), CronJobs; cross-project
 denials as kubectl prints them; RoleBindings and aggregated ClusterRoles
 changing decisions; a Deployment's denied pods in its ReplicaSet's events;
-the API server restarted under the webhook; the webhook down with
-failurePolicy Fail. With WEBHOOK_IMAGE the webhook runs from that image
-(podman run, locked down as the manifests ask) rather than from BIN,
+the API server restarted under the webhook; a RoleBinding deleted under a
+running Deployment reported by serve --audit-interval (gauge and warn
+line), can-pull --kube before and after, audit --output policyreport
+applied under a PolicyReport CRD (tests/fixtures/crds/); the webhook down
+with failurePolicy Fail. With WEBHOOK_IMAGE the webhook runs from that
+image (podman run, locked down as the manifests ask) rather than from BIN,
 which still makes the certificates. Pod creates are timed with and without the webhooks
 (printed, not asserted). One line per check, then "N passed, N failed";
 exit 1 on any failure. Every process it starts is stopped by its PID at
@@ -202,16 +205,16 @@ class Webhook:
                      "--listen", f"127.0.0.1:{Env.port}",
                      "--health-listen", f"127.0.0.1:{Env.health}",
                      "--config", config, "--kubeconfig", kubeconfig]
-        self.cmd = self.args
-        if Env.image:
-            self.cmd = image_command(self.args, [certs, config, kubeconfig, os.path.join(
-                Env.cluster, "pki", "ca.crt")])
+        # What the image must see of the host (WEBHOOK_IMAGE).
+        self.paths = [certs, config, kubeconfig, os.path.join(Env.cluster, "pki", "ca.crt")]
         self.log_path = os.path.join(Env.tmp, "webhook.log")
         self.proc = None
 
     def start(self):
+        """Start args (scenarios change them between runs)."""
+        cmd = image_command(self.args, self.paths) if Env.image else self.args
         self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                      stderr=self.logf)
         log(f"webhook PID {self.proc.pid} on 127.0.0.1:{Env.port}"
             + (f" (podman run {Env.image})" if Env.image else ""))
@@ -698,6 +701,193 @@ def scenario_openshift(wh):
           "allowed after the grant is gone", stderr_line(r)[:300])
 
 
+# The permissions audit needs beyond serve's, as manifests/ offers them:
+# list on the workload kinds, and on OpenShift's (which plain Kubernetes
+# answers 404 only to a caller allowed to ask: to others 403).
+AUDIT_RBAC = os.path.join(ROOT, "manifests", "optional", "audit-rbac.yaml")
+AUDIT_SECONDS = 2
+POLICYREPORT_CRD = os.path.join(ROOT, "tests", "fixtures", "crds",
+                                "policyreports.wgpolicyk8s.io.yaml")
+
+
+def webhook_cli(*args, timeout=90):
+    """The webhook's binary run once (audit, can-pull), no proxy in the
+    environment; CompletedProcess."""
+    env = {k: v for k, v in os.environ.items()
+           if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    try:
+        return subprocess.run([opstest.binary()] + list(args), env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", "timed out")
+
+
+def series(text, name, labels=""):
+    """One series of /metrics text, or None."""
+    m = re.search(r"^image_policy_webhook_" + re.escape(name + labels) +
+                  r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def scenario_audit(wh):
+    """A RoleBinding deleted under a running Deployment: serve
+    --audit-interval reports it (gauge and warn line) within an interval;
+    can-pull says yes before and no after; audit --output policyreport is
+    accepted by the API server under a PolicyReport CRD's schema."""
+    ns, other = "audit-a", "audit-b"
+    for n in (ns, other):
+        namespace(n)
+    img = cross(other)
+    whkc = wh.args[-1]  # the webhook's ServiceAccount token
+    must(kubectl("apply", "-f", AUDIT_RBAC),
+         "the audit ClusterRole, bound to the webhook's ServiceAccount")
+    must(kubectl("create", "rolebinding", "pull-audit", "-n", other,
+                 "--clusterrole=system:image-puller",
+                 f"--serviceaccount={ns}:default"), "bind audit-a in audit-b")
+    if flips(ns, img, True) is None:
+        check(False, "audit-a granted in audit-b")
+        return
+    r = kubectl("create", "-f", "-", stdin=deployment("app", img, ns, 2))
+    check(r.returncode == 0, "Deployment pulling from audit-b created (the "
+          "RoleBinding allows it)", stderr_line(r))
+    pods = wait_for(lambda: (lambda p: p if p and len(p["items"]) == 2
+                             else None)(kget("pods", "-n", ns, "-l", "app=app")),
+                    30)
+    check(bool(pods), "its ReplicaSet made 2 pods")
+
+    r = webhook_cli("can-pull", "--kubeconfig", whkc, f"{ns}/default", other)
+    check(r.returncode == 0 and r.stdout ==
+          f"yes: RoleBinding {other}/pull-audit (ClusterRole "
+          "system:image-puller) grants get imagestreams/layers to "
+          f"ServiceAccount {ns}/default\n",
+          "can-pull --kube as the webhook's ServiceAccount: yes, the "
+          "RoleBinding named", f"exit {r.returncode}: {r.stdout}{r.stderr}")
+    t0 = time.monotonic()
+    r = webhook_cli("audit", "--kubeconfig", whkc, "--namespace", ns,
+                    "--output", "json")
+    took = time.monotonic() - t0
+    notes = [l for l in r.stderr.splitlines() if " note: " in l]
+    check(r.returncode == 0 and r.stdout.strip() == "[]" and
+          "audit: 4 objects, 0 denied, 0 warned\n" in r.stderr and
+          len(notes) == 4 and all(".openshift.io/v1/" in l and
+                                  "not served (404)" in l for l in notes),
+          f"audit --kube --namespace {ns} as the webhook's ServiceAccount with "
+          f"the audit ClusterRole: the Deployment, its ReplicaSet and 2 pods, "
+          f"nothing denied, OpenShift's 4 kinds not served (404), exit 0 "
+          f"({took:.2f} s)", f"exit {r.returncode}: {r.stdout}{r.stderr}")
+
+    # The webhook again, auditing every AUDIT_SECONDS.
+    saved = list(wh.args)
+    wh.stop()
+    wh.args[2:2] = ["--audit-interval", f"{AUDIT_SECONDS}s"]
+    before = len(wh.lines())
+    wh.start()
+    try:
+        def runs():
+            return [x["msg"] for x in wh.lines()[before:]
+                    if re.match(r"audit: \d+ objects", x.get("msg", ""))]
+        ready = wait_for(lambda: wh.readyz() == 200, 30)
+        ran = wait_for(runs, 30)
+        check(ready and bool(ran),
+              f"webhook restarted with --audit-interval {AUDIT_SECONDS}s: "
+              "ready, audited", (ran or ["no audit line"])[0])
+        forbidden = [x["msg"] for x in wh.lines()[before:]
+                     if "403" in x.get("msg", "")]
+        check(not forbidden, "the audit lists nothing forbidden (the audit "
+              "ClusterRole is enough)", "; ".join(forbidden[:3]))
+        dep = '{reason="cross-project",kind="Deployment"}'
+        text = wh.metrics()
+        base = series(text, "audit_findings", dep) or 0
+        check(series(text, "audit_last_run_timestamp_seconds") is not None and
+              series(text, "audit_duration_seconds") is not None,
+              "/metrics: the audit gauges", "\n".join(
+                  l for l in text.splitlines() if "audit" in l))
+
+        must(kubectl("delete", "rolebinding", "pull-audit", "-n", other),
+             "kubectl delete rolebinding pull-audit")
+        t0 = time.monotonic()
+        pattern = (rf"^audit: deny {ns} Deployment/app cross-project: "
+                   rf"container \"app\": container \"app\" uses image "
+                   rf"\"{re.escape(img)}\"")
+
+        def found():
+            return (series(wh.metrics(), "audit_findings", dep) == base + 1 and
+                    [x for x in wh.lines()[before:]
+                     if re.match(pattern, x.get("msg", ""))])
+        hit = wait_for(found, AUDIT_SECONDS + 8, 0.1)
+        t = time.monotonic() - t0
+        check(bool(hit) and hit[0].get("level") == "warn",
+              f"RoleBinding deleted under the running Deployment: gauge "
+              f"cross-project/Deployment {base:.0f} -> {base + 1:.0f} and the "
+              f"warn line within {t:.1f} s (interval {AUDIT_SECONDS} s)",
+              "\n".join(runs()[-2:]))
+        figures.append(("audit: RoleBinding deleted to finding in /metrics",
+                        f"{t:.1f} s with --audit-interval {AUDIT_SECONDS}s"))
+
+        r = webhook_cli("can-pull", "--kubeconfig", whkc, f"{ns}/default",
+                        other)
+        check(r.returncode == 1 and r.stdout.startswith("no: nothing grants ")
+              and r.stdout.rstrip().endswith(
+                  "fix: oc policy add-role-to-user system:image-puller "
+                  f"system:serviceaccount:{ns}:default --namespace={other}"),
+              "can-pull --kube after the deletion: no, with the fix",
+              f"exit {r.returncode}: {r.stdout}{r.stderr}")
+
+        # PolicyReports of the whole cluster, applied under the CRD.
+        must(kubectl("apply", "-f", POLICYREPORT_CRD), "apply the PolicyReport CRD")
+        r = wait_for(lambda: (lambda x: x if x.returncode == 0 else None)(
+            kubectl("get", "policyreports", "-A")), 20)
+        check(bool(r), "PolicyReport CRD established")
+        r = webhook_cli("audit", "--kubeconfig", whkc, "--output",
+                        "policyreport")
+        check(r.returncode == 1 and r.stdout.startswith("{"),
+              "audit --kube --output policyreport: exit 1 (denials)",
+              f"exit {r.returncode}: {r.stderr[-300:]}")
+        a = kubectl("apply", "-f", "-", stdin=r.stdout)
+        check(a.returncode == 0 and
+              "policyreport.wgpolicyk8s.io/image-policy-webhook created" in a.stdout,
+              "kubectl apply -f (audit's output): accepted by the API server",
+              stderr_line(a)[:500])
+        got = kget("policyreport", "image-policy-webhook", "-n", ns) or {}
+        res = got.get("results") or []
+        want = {"policy": "image-policy-webhook", "rule": "cross-project",
+                "result": "fail", "severity": "high", "scored": True,
+                "source": "image-policy-webhook", "category": "Image pulls"}
+        check(len(res) == 1 and
+              {k: res[0].get(k) for k in want} == want and
+              [(x.get("kind"), x.get("name"), x.get("namespace"))
+               for x in res[0].get("resources", [])] == [("Deployment", "app", ns)] and
+              res[0].get("properties", {}).get("pods") == "2" and
+              res[0].get("timestamp", {}).get("seconds", 0) > 0 and
+              got.get("summary", {}).get("fail") == 1,
+              f"kubectl get policyreport -n {ns}: the fail result at the "
+              "Deployment (pods \"2\"), every field kept by the schema",
+              json.dumps(got)[:800])
+        bad = {"apiVersion": "wgpolicyk8s.io/v1alpha2", "kind": "PolicyReport",
+               "metadata": {"name": "bogus", "namespace": ns},
+               "results": [{"policy": "x", "result": "denied"}]}
+        r = kubectl("create", "--dry-run=server", "-f", "-", stdin=bad)
+        check(r.returncode != 0 and "Unsupported value" in r.stderr,
+              "... and the schema is enforced (result \"denied\" refused)",
+              stderr_line(r)[:300])
+
+        must(kubectl("create", "rolebinding", "pull-audit", "-n", other,
+                     "--clusterrole=system:image-puller",
+                     f"--serviceaccount={ns}:default"), "bind audit-a again")
+        t0 = time.monotonic()
+        ok = wait_for(lambda: series(wh.metrics(), "audit_findings", dep) == base,
+                      AUDIT_SECONDS + 8, 0.1)
+        check(bool(ok), f"RoleBinding back: the gauge back to {base:.0f} within "
+              f"{time.monotonic() - t0:.1f} s")
+    finally:
+        # The other scenarios run the webhook as it was.
+        wh.stop()
+        wh.args[:] = saved
+        wh.start()
+        if not wait_for(lambda: wh.readyz() == 200, 30):
+            check(False, "webhook restarted without --audit-interval: ready")
+
+
 def scenario_webhook_down(wh):
     """The webhook stopped: the validating webhook fails closed (the API
     server's error), the mutating one is ignored, and the namespaces the
@@ -943,6 +1133,7 @@ def main():
                          ("aggregation", scenario_aggregation),
                          ("replicaset-events", scenario_replicaset_events),
                          ("openshift", scenario_openshift),
+                         ("audit", scenario_audit),
                          ("apiserver-restart", scenario_apiserver_restart),
                          ("webhook-down", scenario_webhook_down)):
             if args.k and args.k not in name:

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""kube_stub.py - a stub Kubernetes API server for tests: RBAC list and watch.
+"""kube_stub.py - a stub Kubernetes API server for tests: RBAC and workload
+list and watch.
 
     tests/kube_stub.py --cert tls.crt --key tls.key [--client-ca ca.crt]
                        [--token T]... [--data LIST.json]... [--openshift]
                        [--port N] [--down] [--bookmark-interval S]
                        [--page-cap N] [--forbid RESOURCE]...
+                       [--cronjob-api batch/v1|batch/v1beta1]
 
 Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
 (recorded in tests/kube/wire/, see its README.md), over HTTPS/1.1:
@@ -13,6 +15,18 @@ Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
   roles,clusterroles}, /api/v1/serviceaccounts and, with --openshift,
   /apis/config.openshift.io/v1/images (404 "page not found" without it, as
   plain Kubernetes answers);
+- the workload kinds audit lists: /api/v1/{pods,podtemplates,
+  replicationcontrollers}, /apis/apps/v1/{replicasets,deployments,
+  statefulsets,daemonsets}, /apis/batch/v1/{jobs,cronjobs} (CronJob at
+  /apis/batch/v1beta1/cronjobs instead with --cronjob-api batch/v1beta1, as
+  1.20 serves it) and, with --openshift (404 without),
+  /apis/apps.openshift.io/v1/deploymentconfigs,
+  /apis/build.openshift.io/v1/{buildconfigs,builds},
+  /apis/image.openshift.io/v1/imagestreams; their bookmarks carry metadata,
+  an empty spec and an empty status;
+- a namespaced kind also per namespace (/api/v1/namespaces/NS/pods,
+  /apis/apps/v1/namespaces/NS/deployments, ...): list and watch of that
+  namespace's objects only;
 - lists in pages (limit, continue: the opaque base64url token of
   {"v","rv","start"}, every page at the first page's resourceVersion,
   remainingItemCount), items without kind and apiVersion, fields in the Go
@@ -29,8 +43,9 @@ Speaks what kube-apiserver v1.20 speaks for the kinds the webhook follows
 - authentication by bearer token (--token, changed over the control port)
   or by a client certificate signed by --client-ca; 401 otherwise;
 - authorization before routing, as RBAC does: a resource named by --forbid
-  gets 403 Forbidden (kube-apiserver's Status, the User and resource named)
-  for list and watch, images included, which a real server answers 403 and
+  gets 403 Forbidden (kube-apiserver's Status, the User and resource named,
+  and the namespace for a namespace's path) for list and watch, images and
+  the other OpenShift kinds included, which a real server answers 403 and
   not 404 when the caller lacks the grant, OpenShift or not.
 
 Initial objects come from --data files (kubectl's List output). The store's
@@ -85,9 +100,54 @@ RESOURCES = {
     "serviceaccounts": ("/api/v1/serviceaccounts", "ServiceAccount", "v1", True),
     "images": ("/apis/config.openshift.io/v1/images", "Image",
                "config.openshift.io/v1", False),
+    # The workload kinds audit lists.
+    "pods": ("/api/v1/pods", "Pod", "v1", True),
+    "podtemplates": ("/api/v1/podtemplates", "PodTemplate", "v1", True),
+    "replicationcontrollers": ("/api/v1/replicationcontrollers",
+                               "ReplicationController", "v1", True),
+    "replicasets": ("/apis/apps/v1/replicasets", "ReplicaSet", "apps/v1", True),
+    "deployments": ("/apis/apps/v1/deployments", "Deployment", "apps/v1", True),
+    "statefulsets": ("/apis/apps/v1/statefulsets", "StatefulSet", "apps/v1", True),
+    "daemonsets": ("/apis/apps/v1/daemonsets", "DaemonSet", "apps/v1", True),
+    "jobs": ("/apis/batch/v1/jobs", "Job", "batch/v1", True),
+    "cronjobs": ("/apis/batch/v1/cronjobs", "CronJob", "batch/v1", True),
+    "deploymentconfigs": ("/apis/apps.openshift.io/v1/deploymentconfigs",
+                          "DeploymentConfig", "apps.openshift.io/v1", True),
+    "buildconfigs": ("/apis/build.openshift.io/v1/buildconfigs", "BuildConfig",
+                     "build.openshift.io/v1", True),
+    "builds": ("/apis/build.openshift.io/v1/builds", "Build",
+               "build.openshift.io/v1", True),
+    "imagestreams": ("/apis/image.openshift.io/v1/imagestreams", "ImageStream",
+                     "image.openshift.io/v1", True),
 }
+# Served only with --openshift (404 "page not found" without).
+OPENSHIFT = {"images", "deploymentconfigs", "buildconfigs", "builds",
+             "imagestreams"}
 BY_PATH = {v[0]: k for k, v in RESOURCES.items()}
 BY_KIND = {v[1]: k for k, v in RESOURCES.items()}
+
+
+def serve_cronjobs_at(api):
+    """CronJob at batch/v1 (1.21 and later) or batch/v1beta1 (1.20, where
+    /apis/batch/v1/cronjobs is 404)."""
+    RESOURCES["cronjobs"] = (f"/apis/{api}/cronjobs", "CronJob", api, True)
+    BY_PATH.clear()
+    BY_PATH.update({v[0]: k for k, v in RESOURCES.items()})
+
+
+def route(path):
+    """(resource, namespace) of a collection path: /PREFIX/RESOURCE (every
+    namespace, namespace None) or /PREFIX/namespaces/NS/RESOURCE (a
+    namespaced kind); (None, None) when no resource is there."""
+    res = BY_PATH.get(path)
+    if res is not None:
+        return res, None
+    prefix, sep, rest = path.partition("/namespaces/")
+    ns, _, name = rest.partition("/")
+    res = BY_PATH.get(f"{prefix}/{name}") if sep and ns else None
+    if res is None or not RESOURCES[res][3]:
+        return None, None
+    return res, ns
 
 # Field order of the Go structs, so that bodies match the recordings byte
 # for byte (encoding/json writes struct fields in declaration order).
@@ -158,7 +218,7 @@ def bookmark_object(res, rv):
         obj["roleRef"] = {"apiGroup": "", "kind": "", "name": ""}
     elif kind in ("Role", "ClusterRole"):
         obj["rules"] = None
-    elif kind == "Image":
+    elif kind != "ServiceAccount":  # Image and the workload kinds
         obj["spec"] = {}
         obj["status"] = {}
     return obj
@@ -462,23 +522,27 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
         if user is None:
             self.send_json(401, status(401, "Unauthorized", "Unauthorized"), False)
             return
-        res = BY_PATH.get(url.path)
+        res, ns = route(url.path)
         if res is not None and res in stub.forbidden:
-            self.forbid(res, user, q)
+            self.forbid(res, user, q, ns)
             return
-        if res is None or (res == "images" and not stub.args.openshift):
+        if res is None or (res in OPENSHIFT and not stub.args.openshift):
             body = b"404 page not found\n"
             self.headers_out(404, "text/plain; charset=utf-8", len(body))
             self.wfile.write(body)
             return
+        # A namespace's collection: the same objects, of that namespace.
+        selector = ",".join(t for t in (q.get("fieldSelector"),
+                                        ns and f"metadata.namespace={ns}") if t)
         if watch:
-            self.watch(res, q)
+            self.watch(res, q, selector)
         else:
-            self.list(res, q)
+            self.list(res, q, selector)
 
-    def forbid(self, res, user, q):
+    def forbid(self, res, user, q, ns=None):
         """403 as kube-apiserver's RBAC authorizer answers it (recorded
-        from v1.20.2); a fieldSelector on metadata.name names the object."""
+        from v1.20.2); a fieldSelector on metadata.name names the object;
+        ns: asked in that namespace."""
         _, _, api, _ = RESOURCES[res]
         group = api.rpartition("/")[0]
         name = None
@@ -490,7 +554,8 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
         what = f"{res}.{group}" if group else res
         msg = (f'{what}{f" {json.dumps(name)}" if name else ""} is forbidden: '
                f'User "{who}" cannot {verb} resource "{res}" in API group '
-               f'"{group}" at the cluster scope')
+               f'"{group}" ' + (f'in the namespace "{ns}"' if ns else
+                                 "at the cluster scope"))
         details = {"name": name} if name else {}
         details.update({"group": group, "kind": res} if group else {"kind": res})
         body = status(403, "Forbidden", msg)
@@ -498,12 +563,11 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
         body["code"] = body.pop("code")
         self.send_json(403, body)
 
-    def list(self, res, q):
+    def list(self, res, q, selector):
         store = self.server.stub.store
         _, kind, api, _ = RESOURCES[res]
         limit = int(q.get("limit") or 0)
         cont = q.get("continue")
-        selector = q.get("fieldSelector")
         start = ""
         with store.cond:
             if cont:
@@ -555,12 +619,11 @@ class APIHandler(http.server.BaseHTTPRequestHandler):
         self.send_json(200, {"kind": kind + "List", "apiVersion": api,
                              "metadata": meta, "items": items})
 
-    def watch(self, res, q):
+    def watch(self, res, q, selector):
         stub = self.server.stub
         store = stub.store
         bookmarks = q.get("allowWatchBookmarks") in ("1", "true")
         timeout = float(q.get("timeoutSeconds") or 1800)
-        selector = q.get("fieldSelector")
         rv_s = q.get("resourceVersion") or ""
         deadline = time.monotonic() + timeout
         initial = []
@@ -740,7 +803,10 @@ def main():
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
     ap.add_argument("--page-cap", type=int, default=0)
     ap.add_argument("--forbid", action="append", choices=sorted(RESOURCES))
+    ap.add_argument("--cronjob-api", default="batch/v1",
+                    choices=["batch/v1", "batch/v1beta1"])
     args = ap.parse_args()
+    serve_cronjobs_at(args.cronjob_api)
     stub = Stub(args)
     if args.openshift:
         stub.store.put({"apiVersion": "config.openshift.io/v1", "kind": "Image",

@@ -16,9 +16,15 @@ the periodic resync repairs
 what no event said; OpenShift's image config adds registries; kubeconfig
 variants (token, tokenFile, client certificate files and data, CA file and
 data, insecure-skip-tls-verify) connect and bad ones do not; the in-cluster
-configuration (when a private mount namespace is allowed). One line per
-check, then "N passed, N failed"; exit 1 on any failure. Every process it
-starts is killed at the end; the whole run is bounded by an alarm.
+configuration (when a private mount namespace is allowed); audit --kube
+over the stub's workloads (table, json and PolicyReports, owner folding,
+--namespace lists only the namespaces' paths, pages, a forbidden kind named
+with exit 2, OpenShift's kinds, CronJob at batch/v1beta1); can-pull --kube
+yes, -v and no; serve --audit-interval: the audit gauges, and a RoleBinding
+deleted shows as a finding (gauge and warn line) within an interval and
+goes back to 0 when restored. One line per check, then "N passed, N
+failed"; exit 1 on any failure. Every process it starts is killed at the
+end; the whole run is bounded by an alarm.
 """
 import argparse
 import base64
@@ -46,9 +52,13 @@ TESTS = os.path.join(ROOT, "tests")
 WIRE = os.path.join(TESTS, "kube", "wire")
 RBAC = os.path.join(TESTS, "fixtures", "rbac", "rbac-list.json")
 SAS = os.path.join(TESTS, "kube", "serviceaccounts.json")
+WORKLOADS = os.path.join(TESTS, "kube", "workloads.json")
 POD = os.path.join(TESTS, "fixtures", "apiserver-v1.20",
                    "validate-pod-create-cross-project-tag.json")
 RB_PATH = "/apis/rbac.authorization.k8s.io/v1/rolebindings"
+# The kinds serve --kube watches on plain Kubernetes (the stub serves more).
+WATCHED = ("rolebindings", "clusterrolebindings", "roles", "clusterroles",
+           "serviceaccounts")
 
 procs = []
 
@@ -471,12 +481,18 @@ def test_main(tmp, certs):
                     f"https://127.0.0.1:{stub.port}",
                     {"certificate-authority": f"{certs}/ca.crt"},
                     {"tokenFile": token_file})
-    wh = Webhook(tmp, certs, ["--kubeconfig", kc], "webhook-main")
+    # The status line every second: what it says can be checked.
+    wh = Webhook(tmp, certs, ["--kubeconfig", kc, "--kube-status-interval",
+                              "1"], "webhook-main")
     try:
         # Down at start: not ready; up: ready.
         time.sleep(1.5)
         codes = {wh.readyz() for _ in range(3)}
         report(codes == {503}, "API down at start: /readyz 503", str(codes))
+        report(not wh.logged(r"^/readyz"),
+               "API down at start: the expected 503s of /readyz are not "
+               "logged at info or above (debug)",
+               json.dumps(wh.logged(r"^/readyz")[:2]))
         report(bool(wh.logged(r"rolebindings: list: .*not ready until listed")),
                "API down at start: the log says why and that it is not ready")
         stub.call("POST", "/up", {})
@@ -496,7 +512,20 @@ def test_main(tmp, certs):
         report(wh.allowed(ns="project-a") is True and wh.allowed() is False,
                "decisions from the listed bindings: project-a may pull from "
                "project-b, project-d may not")
-        wait_for(lambda: stub.state()["watches"]["rolebindings"] > 0, 5)
+        wait_for(lambda: all(stub.state()["watches"][k] > 0 for k in WATCHED),
+                 10)
+
+        # The status line says what is true: every watch open.
+        n0 = len(wh.lines())
+        wait_for(lambda: len([m for m in wh.lines()[n0:]
+                              if m.get("msg", "").startswith("kube: status")])
+                 >= 2, 5)
+        status = [m["msg"] for m in wh.lines()[n0:]
+                  if m.get("msg", "").startswith("kube: status")]
+        report(len(status) >= 2 and
+               all("synced, watching, state age 0 s" in m for m in status),
+               f"status line with every watch open: 'watching' ({len(status)} "
+               f"lines a second apart)", json.dumps(status[:3]))
 
         # Flip within one second.
         stub.put(puller_binding("flip"))
@@ -607,9 +636,8 @@ def test_main(tmp, certs):
         # An expired continue token in the middle of a list: listed again.
         # Every kind watching first: a list still running from the step
         # before would take the expiry before the log is cleared.
-        wait_for(lambda: all(n > 0 for k, n in
-                             stub.state()["watches"].items()
-                             if k != "images"), 10)
+        wait_for(lambda: all(stub.state()["watches"][k] > 0
+                             for k in WATCHED), 10)
         stub.put(puller_binding("silent-before-continue"), silent=True)
         stub.clear()
         stub.call("POST", "/expire-continue", {"count": 1})
@@ -666,6 +694,8 @@ def test_main(tmp, certs):
         flip_time(wh, False)
 
         # The API lost while running: ready, same decisions, catching up.
+        down_at = time.monotonic()
+        n_down = len(wh.lines())
         stub.call("POST", "/down", {})
         time.sleep(1.0)
         report(wh.readyz() == 200 and wh.allowed(ns="project-a") is True and
@@ -676,15 +706,32 @@ def test_main(tmp, certs):
         report(bool(wh.logged(r"deciding on the last known state \(\d+ s old\)")),
                "API lost: the log says it decides on the last known state and "
                "how old it is")
+        # Down long enough that a backoff would have grown past 4 s.
+        time.sleep(max(0.0, 7.0 - (time.monotonic() - down_at)))
+        status = [m["msg"] for m in wh.lines()[n_down:]
+                  if m.get("msg", "").startswith("kube: status")]
+        report(status and all("not watching every kind" in m for m in status),
+               "status line while the API is lost: 'not watching every kind'",
+               json.dumps(status[:2]))
         # Back as a restarted kube-apiserver is: its new watch cache starts
         # at the current resourceVersion, so the watches get 410 and list.
+        n_up = len(wh.lines())
         stub.call("POST", "/up", {"restart": True})
         t = flip_time(wh, True, 20)
-        report(t is not None, f"API back: the change made while it was away "
-               f"arrives ({t})")
+        report(t is not None and t <= 2.0,
+               f"API back after 7 s away: the change made meanwhile arrives "
+               f"within 2 s ({'none' if t is None else f'{t:.2f} s'}; refused "
+               f"connections are retried every second, not backed off)")
         report(bool(wait_for(lambda: wh.logged(
             r"rolebindings: resourceVersion \d+ expired \(410 Gone"), 5)),
             "API back after a restart: the old resourceVersion is 410, listed again")
+        order = [m["msg"] for m in wh.lines()[n_up:]
+                 if re.match(r"kube: (listed )?rolebindings", m.get("msg", ""))]
+        expired = [i for i, m in enumerate(order) if "expired (410" in m]
+        again = [i for i, m in enumerate(order) if "watching again" in m]
+        report(expired and not [i for i in again if i < expired[0]],
+               "log order after the restart: no 'watching again ... the index "
+               "is current' before the 410 that relists", json.dumps(order[:4]))
 
         # SIGHUP reloads the config and keeps the live index.
         wh.signal(signal.SIGHUP)
@@ -909,6 +956,440 @@ def test_in_cluster(tmp, certs):
         stub.stop()
 
 
+# ---------------------------------------------------------------------------
+# audit --kube, can-pull --kube and serve --audit-interval against the stub.
+
+# Every collection audit lists (CronJob where 1.21 and later serve it).
+AUDITED = ["/api/v1/pods", "/api/v1/podtemplates",
+           "/api/v1/replicationcontrollers", "/apis/apps/v1/replicasets",
+           "/apis/apps/v1/deployments", "/apis/apps/v1/statefulsets",
+           "/apis/apps/v1/daemonsets", "/apis/batch/v1/jobs",
+           "/apis/batch/v1/cronjobs",
+           "/apis/apps.openshift.io/v1/deploymentconfigs",
+           "/apis/build.openshift.io/v1/buildconfigs",
+           "/apis/build.openshift.io/v1/builds",
+           "/apis/image.openshift.io/v1/imagestreams"]
+FIX_D_B = ("oc policy add-role-to-user system:image-puller "
+           "system:serviceaccount:project-d:default --namespace=project-b")
+
+
+def cli(*args, timeout=60):
+    """BIN with args, no proxy in the environment; CompletedProcess."""
+    e = {k: v for k, v in os.environ.items()
+         if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    return subprocess.run([BIN] + list(args), capture_output=True, text=True,
+                          timeout=timeout, env=e)
+
+
+def table_rows(text):
+    """The rows of audit's table (cells split at two or more spaces) and
+    its summary line."""
+    lines = text.splitlines()
+    rows = [tuple(re.split(r"\s{2,}", l.strip())) for l in lines[1:-1]]
+    return rows, lines[-1] if lines else ""
+
+
+def namespaced(path, ns):
+    prefix, _, res = path.rpartition("/")
+    return f"{prefix}/namespaces/{ns}/{res}"
+
+
+def workload_lists(reqs):
+    """The paths of the workload lists among reqs (RBAC lists left out)."""
+    return [r["path"] for r in reqs if not r["watch"] and
+            re.search(r"/(pods|podtemplates|replicationcontrollers|"
+                      r"replicasets|deployments|statefulsets|daemonsets|jobs|"
+                      r"cronjobs|deploymentconfigs|buildconfigs|builds|"
+                      r"imagestreams)$", r["path"])]
+
+
+def stub_kubeconfig(tmp, certs, stub, name):
+    return kubeconfig(os.path.join(tmp, f"{name}.kubeconfig"),
+                      f"https://127.0.0.1:{stub.port}",
+                      {"certificate-authority": f"{certs}/ca.crt"},
+                      {"token": "t"})
+
+
+def test_audit(tmp, certs):
+    stub = Stub(tmp, certs, ["--token", "t", "--data", WORKLOADS,
+                             "--page-cap", "1"], name="stub-audit")
+    kc = stub_kubeconfig(tmp, certs, stub, "audit")
+    try:
+        # The whole cluster, as a table.
+        t0 = time.monotonic()
+        r = cli("audit", "--kubeconfig", kc)
+        took = time.monotonic() - t0
+        rows, summary = table_rows(r.stdout)
+        want = [("project-d", "CronJob/nightly", 'container "report"', "deny",
+                 "cross-project", FIX_D_B.replace("project-b", "project-c")),
+                ("project-d", "Deployment/web (+2 pods)", 'container "app"',
+                 "deny", "cross-project", FIX_D_B)]
+        report(r.returncode == 1 and rows == want and
+               summary == "8 objects, 5 denied, 0 warned",
+               f"audit --kube, table: the 2 findings of the 8 workloads, exit 1 "
+               f"({took:.2f} s)", f"exit {r.returncode}\n{r.stdout}{r.stderr}")
+        notes = [l for l in r.stderr.splitlines() if "not served (404)" in l]
+        report(len(notes) == 4 and all(" note: " in l for l in notes) and
+               "could not be read" not in r.stderr,
+               "audit --kube on plain Kubernetes: the 4 OpenShift kinds noted "
+               "as not served (404), not failures", r.stderr)
+        reqs = stub.requests()
+        pod_lists = [r_["query"] for r_ in reqs
+                     if r_["path"] == "/api/v1/pods" and not r_["watch"]]
+        report(len(pod_lists) == 3 and "continue" not in pod_lists[0] and
+               all("continue" in q and q.get("limit") for q in pod_lists[1:]),
+               "audit --kube: lists in pages (the stub gives 1 item a page: "
+               "3 pods in 3 requests, continue followed)", json.dumps(pod_lists))
+        report(sorted(set(workload_lists(reqs))) == sorted(AUDITED),
+               "audit --kube: every audited collection listed cluster-wide",
+               json.dumps(sorted(set(workload_lists(reqs)))))
+
+        # JSON: owner folding and the fields of a finding.
+        r = cli("audit", "--kubeconfig", kc, "--output", "json")
+        try:
+            found = json.loads(r.stdout)
+        except ValueError:
+            found = None
+        web = [f for f in found or [] if f.get("name", "").startswith("web")]
+        report(r.returncode == 1 and len(web) == 1 and
+               web[0]["kind"] == "Deployment" and web[0]["pods"] == 2 and
+               web[0]["uid"] == "6f1d2a3b-0000-4000-8000-0000000000d1",
+               "audit --kube, json: a Deployment, its ReplicaSet and 2 pods "
+               "denied alike make one finding, at the Deployment, pods 2",
+               r.stdout[:600])
+        report(web and web[0] == {
+            "namespace": "project-d", "apiVersion": "apps/v1",
+            "kind": "Deployment", "name": "web",
+            "uid": "6f1d2a3b-0000-4000-8000-0000000000d1",
+            "field": 'container "app"', "result": "deny",
+            "reason": "cross-project", "fix": FIX_D_B, "pods": 2,
+            "message": 'container "app" uses image "image-registry.openshift-'
+                       'image-registry.svc:5000/project-b/app:v1" from project '
+                       '"project-b", but service account "default" of project '
+                       '"project-d" may not pull from it (no RBAC grant of get '
+                       'on imagestreams/layers there); fix: ' + FIX_D_B},
+               "audit --kube, json: the finding's fields (kind as the API "
+               "lists it: list items carry none)", json.dumps(web))
+
+        # --namespace: per-namespace paths only.
+        stub.clear()
+        r = cli("audit", "--kubeconfig", kc, "--namespace", "project-e",
+                "--namespace", "project-a", "--output", "json")
+        paths = workload_lists(stub.requests())
+        report(r.returncode == 0 and r.stdout.strip() == "[]" and
+               "2 objects, 0 denied, 0 warned" in r.stderr,
+               "audit --namespace project-e --namespace project-a: their 2 "
+               "workloads, nothing denied, exit 0", r.stdout + r.stderr)
+        report(sorted(set(paths)) == sorted(
+            namespaced(p, ns) for p in AUDITED
+            for ns in ("project-e", "project-a")),
+            "audit --namespace: only /…/namespaces/NS/<resource> lists (the "
+            "stub's requests)", json.dumps(sorted(set(paths))))
+        r = cli("audit", "--kubeconfig", kc, "--namespace", "project-d")
+        rows, summary = table_rows(r.stdout)
+        report(r.returncode == 1 and rows == want and
+               summary == "6 objects, 5 denied, 0 warned",
+               "audit --namespace project-d: its findings, exit 1",
+               r.stdout + r.stderr)
+
+        # PolicyReports: one a namespace with audited objects.
+        r = cli("audit", "--kubeconfig", kc, "--output", "policyreport")
+        try:
+            lst = json.loads(r.stdout)
+        except ValueError:
+            lst = {}
+        reports = {p["metadata"]["namespace"]: p for p in lst.get("items", [])}
+        d = reports.get("project-d", {})
+        report(r.returncode == 1 and lst.get("kind") == "List" and
+               sorted(reports) == ["project-a", "project-d", "project-e"] and
+               d.get("summary") == {"pass": 0, "fail": 2, "warn": 0,
+                                    "error": 0, "skip": 0} and
+               [x["result"] for x in d.get("results", [])] == ["fail", "fail"] and
+               reports["project-e"].get("results") == [],
+               "audit --output policyreport: a PolicyReport per namespace "
+               "audited, project-d's with 2 fail results, the others empty",
+               r.stdout[:600])
+
+        # A kind the API refuses: named, exit 2, the rest still reported.
+        stub.call("POST", "/forbid", {"resources": ["deployments"]})
+        r = cli("audit", "--kubeconfig", kc)
+        rows, summary = table_rows(r.stdout)
+        report(r.returncode == 2 and
+               "list /apis/apps/v1/deployments: HTTP 403: deployments.apps is "
+               "forbidden" in r.stderr and "could not be read" in r.stderr and
+               [x[1] for x in rows] == ["CronJob/nightly",
+                                        "ReplicaSet/web-7c9d6b5f4 (+2 pods)"],
+               "audit with deployments forbidden (403): the kind named, exit 2, "
+               "the rest reported (the pods fold into their ReplicaSet)",
+               f"exit {r.returncode}\n{r.stdout}{r.stderr}")
+        r = cli("audit", "--kubeconfig", kc, "--namespace", "project-e")
+        report(r.returncode == 2 and
+               'list /apis/apps/v1/namespaces/project-e/deployments: HTTP 403: '
+               'deployments.apps is forbidden: User "t" cannot list resource '
+               '"deployments" in API group "apps" in the namespace '
+               '"project-e"' in r.stderr,
+               "audit --namespace with deployments forbidden: the namespace's "
+               "path and the API's message, exit 2", r.stderr)
+        stub.call("POST", "/forbid", {"resources": ["rolebindings"]})
+        r = cli("audit", "--kubeconfig", kc, timeout=90)
+        report(r.returncode == 2 and r.stdout == "" and
+               "rolebindings" in r.stderr and "403" in r.stderr,
+               "audit with rolebindings forbidden: no audit on half the RBAC, "
+               "exit 2", f"exit {r.returncode}\n{r.stdout}{r.stderr}")
+    finally:
+        stub.stop()
+
+    # OpenShift, and CronJob where 1.20 serves it (batch/v1beta1).
+    stub = Stub(tmp, certs, ["--token", "t", "--data", WORKLOADS, "--openshift",
+                             "--cronjob-api", "batch/v1beta1"],
+                name="stub-audit-openshift")
+    kc = stub_kubeconfig(tmp, certs, stub, "audit-openshift")
+    try:
+        r = cli("audit", "--kubeconfig", kc, "--output", "json")
+        try:
+            found = json.loads(r.stdout)
+        except ValueError:
+            found = []
+        got = sorted((f["kind"], f["name"], f["reason"]) for f in found)
+        report(r.returncode == 1 and got == [
+            ("Build", "ruby-app-1", "cross-project"),
+            ("BuildConfig", "ruby-app", "cross-project"),
+            ("CronJob", "nightly", "cross-project"),
+            ("Deployment", "web", "cross-project"),
+            ("DeploymentConfig", "legacy", "cross-project"),
+            ("ImageStream", "mirror", "cross-stream-alias")] and
+            "not served" not in r.stderr,
+            "audit --kube on OpenShift: DeploymentConfig, BuildConfig, Build "
+            "and ImageStream listed and audited", f"{got}\n{r.stderr}")
+        paths = workload_lists(stub.requests())
+        report("/apis/batch/v1/cronjobs" in paths and
+               "/apis/batch/v1beta1/cronjobs" in paths and
+               any(f["kind"] == "CronJob" and f["apiVersion"] == "batch/v1beta1"
+                   for f in found),
+               "audit --kube: CronJob from batch/v1beta1 when batch/v1 is 404 "
+               "(1.20)", json.dumps(paths))
+    finally:
+        stub.stop()
+
+
+def test_can_pull(tmp, certs):
+    stub = Stub(tmp, certs, ["--token", "t", "--data", WORKLOADS],
+                name="stub-can-pull")
+    kc = stub_kubeconfig(tmp, certs, stub, "can-pull")
+    try:
+        t0 = time.monotonic()
+        r = cli("can-pull", "--kubeconfig", kc, "project-a/default", "project-b")
+        took = time.monotonic() - t0
+        report(r.returncode == 0 and r.stdout ==
+               "yes: RoleBinding project-b/image-puller-project-a-default "
+               "(ClusterRole system:image-puller, OpenShift's bootstrap "
+               "definition) grants get imagestreams/layers to ServiceAccount "
+               "project-a/default\n",
+               f"can-pull --kube yes: the RoleBinding named, exit 0 ({took:.2f} s)",
+               f"exit {r.returncode}\n{r.stdout}{r.stderr}")
+        r = cli("can-pull", "--kubeconfig", kc, "-v", "project-a/default",
+                "project-b")
+        lines = r.stdout.splitlines()
+        report(r.returncode == 0 and len(lines) == 2 and
+               lines[0].startswith("yes: RoleBinding project-b/image-puller-"
+                                   "project-a-default ") and
+               lines[1] == "also: RoleBinding project-b/image-puller-project-a-"
+                           "all-sas (ClusterRole system:image-puller, "
+                           "OpenShift's bootstrap definition) grants get "
+                           "imagestreams/layers to Group "
+                           "system:serviceaccounts:project-a",
+               "can-pull --kube -v: every grant (the ServiceAccount's and its "
+               "group's)", r.stdout + r.stderr)
+        r = cli("can-pull", "--kubeconfig", kc, "project-d/default",
+                "project-b/app")
+        report(r.returncode == 1 and r.stdout.startswith("no: nothing grants ")
+               and r.stdout.rstrip("\n").endswith("; fix: " + FIX_D_B) and
+               r.stdout.count("\n") == 1,
+               "can-pull --kube no: one line with the fix, exit 1", r.stdout)
+        r1 = cli("can-pull", "--kubeconfig", kc, "project-c/default",
+                 "project-b/app")
+        r2 = cli("can-pull", "--kubeconfig", kc, "project-c/default",
+                 "project-b/other")
+        report(r1.returncode == 0 and "RoleBinding project-b/app-layers-reader-"
+               "project-c (Role app-layers-reader)" in r1.stdout and
+               r2.returncode == 1,
+               "can-pull --kube: a Role with resourceNames [app] grants stream "
+               "app, not stream other", r1.stdout + r2.stdout)
+        # Each run reads the API anew.
+        r1 = cli("can-pull", "--kubeconfig", kc, "project-e/default", "project-b")
+        stub.delete("RoleBinding", "project-b", "pull-e")
+        r2 = cli("can-pull", "--kubeconfig", kc, "project-e/default", "project-b")
+        report(r1.returncode == 0 and "RoleBinding project-b/pull-e " in r1.stdout
+               and r2.returncode == 1,
+               "can-pull --kube: yes through RoleBinding pull-e; no once it is "
+               "deleted from the API", r1.stdout + r2.stdout)
+        r = cli("can-pull", "--kubeconfig", kc, "project-a", "project-b")
+        report(r.returncode == 2 and r.stdout == "" and
+               r.stderr.count("\n") == 1,
+               "can-pull with NAMESPACE but no /SERVICEACCOUNT: exit 2, one "
+               "line", r.stderr)
+        stub.call("POST", "/forbid", {"resources": ["clusterroles"]})
+        r = cli("can-pull", "--kubeconfig", kc, "project-a/default", "project-b",
+                timeout=90)
+        report(r.returncode == 2 and r.stdout == "" and "403" in r.stderr,
+               "can-pull with clusterroles forbidden: no answer on half the "
+               "RBAC, exit 2", f"exit {r.returncode}\n{r.stdout}{r.stderr}")
+    finally:
+        stub.stop()
+
+
+def metric(text, name, labels=""):
+    """The value of one series of /metrics text, or None."""
+    m = re.search(r"^image_policy_webhook_" + re.escape(name + labels) +
+                  r" (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def test_audit_interval(tmp, certs):
+    stub = Stub(tmp, certs, ["--token", "t", "--data", WORKLOADS,
+                             "--page-cap", "1"], name="stub-audit-interval")
+    # project-d's Deployment left out: the Deployment series starts absent.
+    for kind, name in (("Deployment", "web"), ("ReplicaSet", "web-7c9d6b5f4"),
+                       ("Pod", "web-7c9d6b5f4-k2x8p"),
+                       ("Pod", "web-7c9d6b5f4-q9z4m")):
+        stub.delete(kind, "project-d", name)
+    # Two pods, so that listing them takes two pages.
+    stub.put({"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "debug-2", "namespace": "project-d"},
+              "spec": {"containers": [{"name": "app", "image":
+                                       "registry.example.com/team/tool:v2"}]}})
+    kc = stub_kubeconfig(tmp, certs, stub, "audit-interval")
+    wh = Webhook(tmp, certs, ["--kubeconfig", kc, "--audit-interval", "1s"],
+                 "webhook-audit-interval")
+    dep = '{reason="cross-project",kind="Deployment"}'
+    cron = '{reason="cross-project",kind="CronJob"}'
+
+    def scrape():
+        try:
+            status, body = wh.request("GET", "/metrics")
+        except OSError:
+            return ""
+        return body.decode() if status == 200 else ""
+
+    def runs():
+        return wh.logged(r"^audit: \d+ objects")
+    try:
+        t0 = time.monotonic()
+        text = wait_for(lambda: (lambda t: t if metric(
+            t, "audit_last_run_timestamp_seconds") else "")(scrape()), 10, 0.1)
+        took = time.monotonic() - t0
+        ts = metric(text, "audit_last_run_timestamp_seconds")
+        dur = metric(text, "audit_duration_seconds")
+        report(metric(text, "audit_findings", cron) == 1 and
+               metric(text, "audit_findings", dep) is None and
+               ts is not None and abs(ts - time.time()) < 60 and
+               dur is not None and 0 < dur < 1 and
+               "# TYPE image_policy_webhook_audit_findings gauge" in text,
+               f"serve --audit-interval 1s: /metrics has the audit gauges after "
+               f"the first run ({took:.2f} s from start): CronJob 1, no "
+               f"Deployment series", "\n".join(
+                   l for l in text.splitlines() if "audit" in l))
+        wait_for(lambda: len(runs()) >= 2, 5, 0.1)
+        first = [m["msg"] for m in runs()]
+        report(len(first) >= 2 and re.fullmatch(
+            r"audit: 5 objects, 1 denied, 0 warned: 1 findings \(1 new\) in "
+            r"\d+ ms; next in 1 s", first[0]) is not None and
+            re.fullmatch(r"audit: 5 objects, 1 denied, 0 warned: 1 findings "
+                         r"\(0 new\) in \d+ ms; next in 1 s", first[1]) is not None,
+            "serve --audit-interval: one info summary line a run (1 new, "
+            "then 0 new)", json.dumps(first[:2]))
+        report(len(wh.logged(r"^audit: deny project-d CronJob/nightly "
+                             r"cross-project: ")) == 1,
+               "serve --audit-interval: a finding's warn line once, not each run",
+               json.dumps([m["msg"] for m in wh.logged(r"CronJob/nightly")][:3]))
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=text,
+                               capture_output=True, text=True, timeout=30)
+            out = (r.stdout + r.stderr).strip()
+            report(r.returncode == 0 and not out,
+                   "serve --audit-interval: promtool check metrics finds "
+                   "nothing in /metrics with the audit gauges",
+                   f"exit {r.returncode}: {out[:500]}")
+
+        # A continue token expired in the middle of an audit's list: that
+        # collection listed again in one request, nothing lost.
+        n = len(runs())
+        stub.clear()
+        stub.call("POST", "/expire-continue", {"count": 1})
+        wait_for(lambda: len(runs()) >= n + 2, 5, 0.1)
+        pods = [r_["query"] for r_ in stub.requests()
+                if r_["path"] == "/api/v1/pods" and not r_["watch"]]
+        report(len(pods) >= 3 and "continue" in pods[1] and
+               "limit" not in pods[2] and "continue" not in pods[2] and
+               all(m["msg"].startswith("audit: 5 objects, 1 denied")
+                   for m in runs()[n:n + 2]),
+               "an audit's continue token expired (410): the pods listed "
+               "again in one request, every object audited",
+               json.dumps(pods[:4]) + json.dumps(runs()[n:n + 2]))
+
+        # A RoleBinding deleted under a running Deployment.
+        stub.delete("RoleBinding", "project-b", "pull-e")
+        t0 = time.monotonic()
+        ok = wait_for(lambda: metric(scrape(), "audit_findings", dep) == 1, 5, 0.05)
+        t = time.monotonic() - t0
+        report(ok and t < 3,
+               f"RoleBinding deleted: the Deployment's finding in /metrics "
+               f"within {t:.2f} s (interval 1 s)",
+               "\n".join(l for l in scrape().splitlines() if "findings{" in l))
+        warn = wh.logged(r"^audit: deny project-e Deployment/api cross-project: "
+                         r"container \"app\": container \"app\" uses image "
+                         r"\"image-registry\.openshift-image-registry\.svc:5000/"
+                         r"project-b/app:v1\" ")
+        report(len(warn) == 1 and warn[0].get("level") == "warn",
+               "... and one warn line: audit: deny project-e Deployment/api "
+               "cross-project: container \"app\": ...", json.dumps(warn))
+        stub.put(puller_binding("pull-e", sa_ns="project-e"))
+        t0 = time.monotonic()
+        text = wait_for(lambda: (lambda t: t if metric(
+            t, "audit_findings", dep) == 0 else "")(scrape()), 5, 0.05)
+        t = time.monotonic() - t0
+        report(bool(text) and t < 3 and metric(text, "audit_findings", cron) == 1,
+               f"RoleBinding back: the Deployment series at 0 within {t:.2f} s "
+               f"(kept, not gone), CronJob still 1",
+               "\n".join(l for l in scrape().splitlines() if "findings{" in l))
+        report(wh.allowed(ns="project-a") is True and wh.allowed() is False,
+               "serve --audit-interval: /validate decides as before")
+
+        # The API lost: a run that cannot list publishes nothing (neither
+        # resolves the findings nor announces them again when it is back).
+        stub.call("POST", "/down", {})
+        failing = r"^audit: \d+ inputs could not be read \(see above\): the " \
+                  r"findings and metrics of the last complete audit kept"
+        wait_for(lambda: wh.logged(failing), 5, 0.1)
+        ts1 = metric(scrape(), "audit_last_run_timestamp_seconds")
+        n = len(wh.logged(failing))
+        wait_for(lambda: len(wh.logged(failing)) >= n + 2, 5, 0.1)
+        text = scrape()
+        report(len(wh.logged(failing)) >= n + 2 and
+               metric(text, "audit_last_run_timestamp_seconds") == ts1 and
+               metric(text, "audit_findings", cron) == 1 and
+               metric(text, "audit_findings", dep) == 0,
+               "API lost: the audits that cannot list say so and publish "
+               "nothing (CronJob still 1, last run time kept)",
+               "\n".join(l for l in text.splitlines() if "audit" in l
+                         and not l.startswith("#")))
+        stub.call("POST", "/up", {})
+        n = len(runs())
+        wait_for(lambda: len(runs()) >= n + 1, 10, 0.1)
+        report(len(runs()) >= n + 1 and "(0 new)" in runs()[-1]["msg"] and
+               len(wh.logged(r"^audit: deny project-d CronJob/nightly ")) == 1,
+               "API back: the next audit finds the same, announces nothing "
+               "again", json.dumps([m["msg"] for m in runs()[n:]]))
+    finally:
+        rc = wh.stop()
+        stub.stop()
+    report(rc == 0, f"serve --audit-interval: SIGTERM exits 0 ({rc})")
+    r = cli("serve", "--tls-cert", f"{certs}/tls.crt", "--tls-key",
+            f"{certs}/tls.key", "--audit-interval", "5s", timeout=10)
+    report(r.returncode == 2 and "--audit-interval needs --kube" in r.stderr,
+           "--audit-interval without --kube: exit 2", r.stderr)
+
+
 def main():
     global BIN
     ap = argparse.ArgumentParser()
@@ -925,7 +1406,8 @@ def main():
     signal.alarm(int(os.environ.get("KUBE_TEST_TIMEOUT", "300")))
     tmp = tempfile.mkdtemp(prefix="kube-test-")
     tests = [test_conformance, test_main, test_resync_openshift,
-             test_forbidden, test_kubeconfigs, test_in_cluster]
+             test_forbidden, test_kubeconfigs, test_in_cluster, test_audit,
+             test_can_pull, test_audit_interval]
     try:
         certs = os.path.join(tmp, "certs")
         subprocess.run([os.path.join(ROOT, "hack", "dev-certs.sh"), certs],

@@ -3,9 +3,8 @@
 #define _GNU_SOURCE
 #include "auditor.h"
 
-#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirlist.h"
 #include "log.h"
 #include "metrics.h"
+#include "thread.h"
 #include "yamljson.h"
 
 /* The largest file audit reads: a dump of a big cluster. */
@@ -111,6 +112,7 @@ static void auditor_doc(struct auditor_pass *p, json_t *doc, const char *from,
     }
 }
 
+/* strcmp() of two keys, for qsort() and bsearch(). */
 static int auditor_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -128,42 +130,32 @@ static int auditor_wanted(const char *name)
 static void auditor_path(struct auditor_pass *p, const char *path, int depth,
                          int named);
 
+/* Not ., .., nor hidden files such as a mounted ConfigMap's ..data. */
+static int auditor_visible(const char *name)
+{
+    return name[0] != '.';
+}
+
 /* A folder's entries, in name order; files by their suffix, folders all. */
 static void auditor_dir(struct auditor_pass *p, const char *path, int depth)
 {
-    DIR *d = opendir(path);
-    struct dirent *e;
-    char **names = NULL, **nn, child[4096];
-    size_t n = 0, i;
+    char **names, child[4096];
+    size_t n, i;
 
-    if (d == NULL) {
-        auditor_say(p, 1, "%s: cannot open the folder", path);
+    names = dirlist(path, auditor_visible, &n);
+    if (names == NULL) {
+        auditor_say(p, 1, "%s: cannot read the folder: %s", path,
+                    strerror(errno));
         return;
     }
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue; /* ., .., and hidden files such as ..data */
-        nn = realloc(names, (n + 1) * sizeof(*names));
-        if (nn == NULL || (nn[n] = strdup(e->d_name)) == NULL) {
-            names = nn != NULL ? nn : names;
-            auditor_say(p, 1, "%s: out of memory", path);
-            break;
-        }
-        names = nn;
-        n++;
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), auditor_cmp);
     for (i = 0; i < n; i++) {
         if ((size_t)snprintf(child, sizeof(child), "%s/%s", path, names[i]) <
             sizeof(child))
             auditor_path(p, child, depth + 1, 0);
         else
             auditor_say(p, 1, "%s/%s: path too long", path, names[i]);
-        free(names[i]);
     }
-    free(names);
+    dirlist_free(names, n);
 }
 
 /* One file or folder; named: given on the command line (any suffix). */
@@ -436,14 +428,26 @@ static void auditor_run(struct auditor *au)
         return;
     }
     took = auditor_now() - t0;
+    if (failed > 0) {
+        /* A partial audit is not published: it would set to 0 the findings
+         * of every kind it could not list (all of them while the API is
+         * away), and log them again as new once it is back. */
+        log_msg(LOG_WARN,
+                "audit: %zu inputs could not be read (see above): the "
+                "findings and metrics of the last complete audit kept; "
+                "next in %u s",
+                failed, au->interval_s);
+        json_decref(findings);
+        audit_free(a);
+        return;
+    }
     metrics_audit(findings, took, time(NULL));
     fresh = auditor_news(au, findings);
     au->runs++;
     log_msg(LOG_INFO,
             "audit: %zu objects, %zu denied, %zu warned: %zu findings (%zu new)"
-            "%s in %.0f ms; next in %u s",
+            " in %.0f ms; next in %u s",
             sum.objects, sum.denied, sum.warned, sum.findings, fresh,
-            failed ? ", some kinds could not be listed (see above)" : "",
             took * 1000, au->interval_s);
     json_decref(findings);
     audit_free(a);
@@ -469,7 +473,6 @@ struct auditor *auditor_start(struct kube *k, unsigned interval_s,
 {
     struct auditor *au = calloc(1, sizeof(*au));
     pthread_condattr_t ca;
-    sigset_t block, old;
     int rc;
 
     if (au == NULL) {
@@ -483,15 +486,7 @@ struct auditor *auditor_start(struct kube *k, unsigned interval_s,
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&au->cond, &ca);
     pthread_condattr_destroy(&ca);
-    /* The thread inherits this mask: signals are the other threads' job. */
-    sigemptyset(&block);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    rc = pthread_create(&au->thread, NULL, auditor_thread, au);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    rc = thread_start(&au->thread, auditor_thread, au);
     if (rc != 0) {
         pthread_cond_destroy(&au->cond);
         pthread_mutex_destroy(&au->lock);

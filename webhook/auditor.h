@@ -50,7 +50,9 @@ struct auditor;
  * seconds (the first once k is ready), in a thread of its own at low CPU
  * priority, against the state current at each run. Each run sets the
  * audit metrics, logs one summary line, and one warn line per finding that
- * the previous run did not have. NULL with err when the thread cannot start.
+ * the previous run did not have; a run that could not read every kind
+ * logs why and keeps the last complete run's metrics and findings. NULL
+ * with err when the thread cannot start.
  */
 struct auditor *auditor_start(struct kube *k, unsigned interval_s,
                               struct err *err);

@@ -3,7 +3,6 @@
 #include "kube.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -20,6 +19,7 @@
 #include "log.h"
 #include "state.h"
 #include "strmap.h"
+#include "thread.h"
 
 /*
  * How it follows the API (the client-go reflector's protocol):
@@ -57,8 +57,8 @@
 #define KUBE_LIST_MAX       ((size_t)1 << 30)
 #define KUBE_EVENT_MAX      ((size_t)16 << 20)
 #define KUBE_ERRBODY_MAX    ((size_t)64 << 10)
-#define KUBE_WARN_EVERY_S   30.0  /* while failing, one warning a kind */
-#define KUBE_STATS_EVERY_S  600.0 /* the counters in the log this often */
+#define KUBE_WARN_EVERY_S   30.0 /* while failing, one warning a kind */
+#define KUBE_STATUS_S       600u /* the counters in the log this often */
 #define KUBE_MAX_HOSTS      64
 #define KUBE_USER_AGENT     "image-policy-webhook/1.0"
 
@@ -149,7 +149,7 @@ struct kube_watcher {
 
 struct kube {
     const struct kubeconfig *kc;
-    unsigned resync_s, page_limit;
+    unsigned resync_s, page_limit, status_s;
     atomic_int stop;
     pthread_mutex_t lock;
     pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on stop */
@@ -1274,14 +1274,14 @@ static int kube_backoff(struct kube_watcher *w)
 
 static void kube_log_stats(struct kube *k, const char *when);
 
-/* Log the counters when KUBE_STATS_EVERY_S passed; one thread does it. */
+/* Log the counters when status_s passed; one thread does it. */
 static void kube_tick(struct kube *k)
 {
     double now = kube_now();
     int due;
 
     pthread_mutex_lock(&k->lock);
-    due = k->all_synced && now - k->stats_logged >= KUBE_STATS_EVERY_S;
+    due = k->all_synced && now - k->stats_logged >= k->status_s;
     if (due)
         k->stats_logged = now;
     pthread_mutex_unlock(&k->lock);
@@ -1428,7 +1428,6 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
 {
     struct kube *k = calloc(1, sizeof(*k));
     pthread_condattr_t ca;
-    sigset_t block, old;
     size_t i;
     char how[1024];
 
@@ -1443,6 +1442,7 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
     }
     k->kc = opts->kc;
     k->resync_s = opts->resync_s ? opts->resync_s : KUBE_RESYNC_S;
+    k->status_s = opts->status_s ? opts->status_s : KUBE_STATUS_S;
     k->page_limit = opts->page_limit ? opts->page_limit : KUBE_PAGE_LIMIT;
     k->started = kube_now();
     pthread_mutex_init(&k->lock, NULL);
@@ -1472,22 +1472,13 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
             "clusterrolebindings, roles, clusterroles, serviceaccounts, "
             "images.config.openshift.io/cluster; resync every %u s",
             k->kc->server, k->kc->source, how, k->resync_s);
-    /* The threads inherit this mask: signals are the other threads' job. */
-    sigemptyset(&block);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
     for (i = 0; i < KUBE_NRES; i++) {
-        if (pthread_create(&k->w[i].thread, NULL, kube_run, &k->w[i]) != 0) {
-            pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (thread_start(&k->w[i].thread, kube_run, &k->w[i]) != 0) {
             err_set(err, "cannot start a thread");
             goto fail;
         }
         k->w[i].started = 1;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return k;
 fail:
     kube_stop(k);

@@ -16,6 +16,7 @@ struct kube_opts {
     const struct kubeconfig *kc; /* borrowed; must outlive the client */
     unsigned resync_s;           /* full relist period; 0: 1800 s */
     unsigned page_limit;         /* items per list page; 0: 500 */
+    unsigned status_s;           /* the status line this often; 0: 600 s */
 };
 
 /*

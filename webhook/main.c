@@ -1,6 +1,5 @@
 /* main.c - the command line: serve, review, test, certs. */
 #define _DEFAULT_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include "audit.h"
 #include "auditor.h"
 #include "certgen.h"
+#include "dirlist.h"
 #include "hashkey.h"
 #include "kube.h"
 #include "kubeconfig.h"
@@ -45,7 +45,8 @@ static const char main_usage[] =
     "                             [--config F] [--bindings F] [--log-level "
     "L]\n"
     "                             [--kube [--kubeconfig F] [--kube-resync "
-    "SECONDS]]\n"
+    "SECONDS]\n"
+    "                              [--kube-status-interval SECONDS]]\n"
     "                             [--client-ca F] [--health-listen "
     "ADDR:PORT]\n"
     "                             [--record-dir DIR [--record-max-files N]\n"
@@ -70,7 +71,7 @@ static const char main_usage[] =
 /* The flags every command may take; NULL when not given. */
 struct main_opts {
     const char *config, *bindings, *cert, *key, *listen, *log_level;
-    const char *kubeconfig, *kube_resync;
+    const char *kubeconfig, *kube_resync, *kube_status;
     const char *client_ca, *health_listen;
     const char *record_dir, *record_max_files, *record_max_bytes;
     const char *grace_period;
@@ -129,6 +130,7 @@ static void main_parse(int argc, char **argv, const char *allowed,
         {"--log-level", offsetof(struct main_opts, log_level)},
         {"--kubeconfig", offsetof(struct main_opts, kubeconfig)},
         {"--kube-resync", offsetof(struct main_opts, kube_resync)},
+        {"--kube-status-interval", offsetof(struct main_opts, kube_status)},
         {"--client-ca", offsetof(struct main_opts, client_ca)},
         {"--health-listen", offsetof(struct main_opts, health_listen)},
         {"--record-dir", offsetof(struct main_opts, record_dir)},
@@ -275,41 +277,27 @@ out:
     return rc;
 }
 
-static int main_cmp(const void *a, const void *b)
+/* Case files: *.json. */
+static int main_is_case(const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    size_t l = strlen(name);
+
+    return l >= 6 && strcmp(name + l - 5, ".json") == 0;
 }
 
 /* Replay every *.json case of dir, in name order; count into pass/fail. */
 static int main_test_dir(const char *dir, const struct state *st, int *pass,
                          int *fail)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL, **nn;
-    size_t n = 0, i;
+    size_t n, i;
+    char **names = dirlist(dir, main_is_case, &n);
 
-    if (d == NULL) {
-        fprintf(stderr, "image-policy-webhook: %s: cannot open directory\n",
-                dir);
+    if (names == NULL) {
+        fprintf(stderr,
+                "image-policy-webhook: %s: cannot read the folder: %s\n", dir,
+                strerror(errno));
         return -1;
     }
-    while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
-
-        if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0)
-            continue;
-        nn = realloc(names, (n + 1) * sizeof(*names));
-        if (nn == NULL || (nn[n] = strdup(e->d_name)) == NULL) {
-            names = nn != NULL ? nn : names;
-            break;
-        }
-        names = nn;
-        n++;
-    }
-    closedir(d);
-    if (n > 0)
-        qsort(names, n, sizeof(*names), main_cmp);
     for (i = 0; i < n; i++) {
         char path[4096];
         struct err err = {{0}};
@@ -324,9 +312,8 @@ static int main_test_dir(const char *dir, const struct state *st, int *pass,
             printf("FAIL %s: %s\n", path, err.msg);
             (*fail)++;
         }
-        free(names[i]);
     }
-    free(names);
+    dirlist_free(names, n);
     return 0;
 }
 
@@ -859,6 +846,14 @@ static struct kubeconfig *main_kube_config(const struct main_opts *o,
                      o->kube_resync);
         ko->resync_s = (unsigned)v;
     }
+    if (o->kube_status != NULL) {
+        v = strtol(o->kube_status, &end, 10);
+        if (end == o->kube_status || *end != '\0' || v < 1 || v > 86400)
+            main_bad("--kube-status-interval %s: must be seconds from 1 to "
+                     "86400",
+                     o->kube_status);
+        ko->status_s = (unsigned)v;
+    }
     kc = o->kubeconfig != NULL ? kubeconfig_load(o->kubeconfig, NULL, &err)
                                : kubeconfig_in_cluster(KUBECONFIG_SA_DIR, &err);
     if (kc == NULL || state_live_init(&err) != 0) {
@@ -887,7 +882,8 @@ static int main_serve(int argc, char **argv)
 
     main_parse(argc, argv,
                "--config --bindings --tls-cert --tls-key --listen --log-level "
-               "--kube --kubeconfig --kube-resync --client-ca "
+               "--kube --kubeconfig --kube-resync --kube-status-interval "
+               "--client-ca "
                "--health-listen --record-dir --record-max-files "
                "--record-max-bytes --grace-period --audit-interval ",
                &main_serve_opts);
@@ -909,6 +905,8 @@ static int main_serve(int argc, char **argv)
     }
     if (main_serve_opts.kubeconfig != NULL)
         main_serve_opts.kube = 1;
+    if (main_serve_opts.kube_status != NULL && !main_serve_opts.kube)
+        main_bad("--kube-status-interval needs --kube");
     if (main_serve_opts.kube_resync != NULL && !main_serve_opts.kube)
         main_bad("--kube-resync needs --kube");
     if (main_serve_opts.audit_interval != NULL) {

@@ -128,7 +128,7 @@ struct server {
     atomic_long active;     /* requests seen by on_request, not yet completed */
     atomic_long conns;      /* connections open, on either listener */
     _Atomic long long last_request_ms; /* when the latest request began */
-    atomic_int was_ready; /* /readyz has answered 200 once */
+    atomic_int was_ready;              /* /readyz has answered 200 once */
     struct lingerer lg;
     struct tls_pair *pairs;            /* every pair loaded, newest first */
     struct file_sig cert_sig, key_sig; /* of the files last loaded */
