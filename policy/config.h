@@ -36,7 +36,7 @@ struct config {
     size_t max_body; /* server.maxBodyBytes */
 };
 
-/* Returns a new config holding the defaults (README, Configuration), NULL on
+/* Returns a new config holding the defaults (docs/design.md), NULL on
  * ENOMEM. */
 struct config *config_new_default(void);
 

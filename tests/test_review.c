@@ -272,7 +272,7 @@ static void test_review_every_kind_and_list(void **state)
     config_free(cfg);
 }
 
-/* The table of pull policy modes (README): mode x (absent, "", other) x
+/* The table of pull policy modes (docs/design.md): mode x (absent, "", other) x
  * wanted value. */
 static void test_review_pull_policy_modes(void **state)
 {
