@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thread.h"
+
 /* How much of request.uid goes into a file name. */
 #define RECORD_UID_MAX 64
 
@@ -454,7 +456,7 @@ int record_start(struct record *r, size_t max_cases, size_t max_bytes,
         pthread_mutex_destroy(&r->mu);
         goto fail;
     }
-    if (pthread_create(&r->thread, NULL, record_main, r) != 0) {
+    if (thread_start(&r->thread, record_main, r) != 0) {
         pthread_cond_destroy(&r->cv);
         pthread_mutex_destroy(&r->mu);
         goto fail;

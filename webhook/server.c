@@ -6,6 +6,7 @@
 
 #include "jsonarena.h"
 #include "log.h"
+#include "thread.h"
 #include "yamljson.h"
 
 #include <errno.h>
@@ -339,7 +340,7 @@ static int linger_start(struct lingerer *lg, struct err *err)
         lg->epfd = -1;
         return err_set(err, "pthread_mutex_init failed");
     }
-    if (pthread_create(&lg->thread, NULL, linger_main, lg) != 0) {
+    if (thread_start(&lg->thread, linger_main, lg) != 0) {
         pthread_mutex_destroy(&lg->mu);
         close(lg->epfd);
         lg->epfd = -1;
