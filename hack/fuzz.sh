@@ -60,6 +60,10 @@ elif target == 'config':
 elif target == 'bindings':
     for i, f in enumerate(['hack/bindings.yaml', 'tests/fixtures/rbac/rbac-list.json']):
         put('seed%04d' % i, open(f, 'rb').read())
+elif target == 'audit':
+    files = sorted(glob.glob('tests/fixtures/audit/**/*.*', recursive=True))
+    for i, f in enumerate(files):
+        put('seed%04d' % i, bytes([0x81]) + open(f, 'rb').read())
 elif target == 'jsonpatch':
     for i, (c, d) in enumerate(requests()):
         patch = d['answer'].get('response', {}).get('patch')
