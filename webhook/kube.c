@@ -1075,7 +1075,7 @@ int kube_list_all(struct kube *k, const char *path, const char *kind,
     json_t *out = json_array(), *root = NULL, *page;
     char *cont = NULL, *url = NULL, msg[256];
     const char *c;
-    int paged = 1, rc = -1;
+    int paged = 1, more, rc = -1;
     CURLcode cc;
 
     *items = NULL;
@@ -1133,11 +1133,12 @@ int kube_list_all(struct kube *k, const char *path, const char *kind,
         }
         c = json_string_value(
             json_object_get(json_object_get(root, "metadata"), "continue"));
+        more = c != NULL && c[0] != '\0'; /* c is root's: read it first */
         free(cont);
-        cont = c != NULL && c[0] != '\0' ? strdup(c) : NULL;
+        cont = more ? strdup(c) : NULL;
         json_decref(root);
         root = NULL;
-        if (c == NULL || c[0] == '\0')
+        if (!more)
             break;
         if (cont == NULL) {
             err_set(err, "out of memory");
