@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rbacboot.h"
 #include "strmap.h"
 
 /*
@@ -38,7 +39,7 @@
  *   imagestreams/layers: "any stream" or a list of resourceNames.
  *
  * Roles the source does not define fall back to OpenShift's bootstrap
- * definitions (rbac_boot_roles below). Source definitions win, except a
+ * definitions (the table of rbacboot.c). Source definitions win, except a
  * ClusterRole that has an aggregationRule and no rules: its rules are
  * filled by the controller-manager's aggregation controller, so an empty
  * one means the source was read where no controller ran (a file from such a
@@ -88,7 +89,7 @@ struct rbac_role {
     char *ns;            /* "" for a ClusterRole */
     char *name;
     int defer;     /* aggregated ClusterRole with no rules: use bootstrap */
-    int bootstrap; /* one of rbac_boot_roles */
+    int bootstrap; /* one of rbacboot.c's */
     struct rbac_grant grant;
 };
 
@@ -1411,243 +1412,6 @@ size_t rbac_role_count(const struct rbac *rb)
 
 /* ---- bootstrap roles ---- */
 
-/*
- * OpenShift's bootstrap definitions of the roles that matter for pulls,
- * from openshift/openshift-apiserver pkg/bootstrappolicy/policy.go
- * (GetOpenshiftBootstrapClusterRoles) and namespace_policy.go
- * (shared-resource-viewer), cluster-admin from kubernetes
- * plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go. Small roles
- * are complete; for the aggregated admin, edit, view and cluster-reader
- * only the image.openshift.io rules of their OpenShift aggregate-to-*
- * parts are kept (system:openshift:aggregate-to-{admin,edit,view,
- * cluster-reader}), which is all this index looks at.
- *
- * view and cluster-reader: OpenShift's aggregate-to-view leaves `get
- * imagestreams/layers` commented out ("TODO let them pull images?"), but
- * registry-viewer carries the label rbac.authorization.k8s.io/aggregate-to-
- * view (openshift-apiserver pkg/bootstrappolicy/policy.go), so on OpenShift 4
- * the aggregation controller copies its rules into view, and cluster-reader
- * aggregates every aggregate-to-view role too. Their definitions below hold
- * registry-viewer's layers rule, as a live cluster's filled roles do; a
- * source that holds the filled role is used as it is.
- */
-struct rbac_boot_rule {
-    const char *const *verbs;
-    const char *const *groups;
-    const char *const *resources;
-    const char *const *names;
-    const char *const *urls;
-};
-
-struct rbac_boot_role {
-    const char *ns; /* "" for a ClusterRole */
-    const char *name;
-    const struct rbac_boot_rule *rules;
-    size_t n;
-};
-
-#define RBAC_L(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define RBAC_READ   RBAC_L("get", "list", "watch")
-#define RBAC_RW                                                                \
-    RBAC_L("get", "list", "watch", "create", "update", "patch", "delete",      \
-           "deletecollection")
-#define RBAC_IMAGE    RBAC_L("image.openshift.io", "")
-#define RBAC_LAYERS   RBAC_L("imagestreams/layers")
-#define RBAC_N(rules) (sizeof(rules) / sizeof((rules)[0]))
-
-static const struct rbac_boot_rule rbac_boot_cluster_admin[] = {
-    {RBAC_L("*"), RBAC_L("*"), RBAC_L("*"), NULL, NULL},
-    {RBAC_L("*"), NULL, NULL, NULL, RBAC_L("*")},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_puller[] = {
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_pusher[] = {
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_builder[] = {
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreams"), NULL, NULL},
-    {RBAC_L("update"), RBAC_L("build.openshift.io", ""),
-     RBAC_L("builds/details"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L("build.openshift.io", ""), RBAC_L("builds"), NULL,
-     NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_signer[] = {
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_L("images", "imagestreams/layers"), NULL,
-     NULL},
-    {RBAC_L("create", "delete"), RBAC_IMAGE, RBAC_L("imagesignatures"), NULL,
-     NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_registry_viewer[] = {
-    {RBAC_READ, RBAC_IMAGE,
-     RBAC_L("imagestreamimages", "imagestreammappings", "imagestreams",
-            "imagestreamtags", "imagetags"),
-     NULL, NULL},
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("namespaces"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L("project.openshift.io", ""), RBAC_L("projects"),
-     NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_registry_editor[] = {
-    {RBAC_RW, RBAC_L(""), RBAC_L("serviceaccounts", "secrets"), NULL, NULL},
-    {RBAC_RW, RBAC_IMAGE,
-     RBAC_L("imagestreamimages", "imagestreammappings", "imagestreams",
-            "imagestreams/secrets", "imagestreamtags", "imagetags"),
-     NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreamimports"), NULL, NULL},
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("namespaces"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L("project.openshift.io", ""), RBAC_L("projects"),
-     NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_registry_admin[] = {
-    {RBAC_RW, RBAC_L(""), RBAC_L("serviceaccounts", "secrets"), NULL, NULL},
-    {RBAC_RW, RBAC_IMAGE,
-     RBAC_L("imagestreamimages", "imagestreammappings", "imagestreams",
-            "imagestreams/secrets", "imagestreamtags", "imagetags"),
-     NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreamimports"), NULL, NULL},
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_RW, RBAC_L("authorization.openshift.io", ""),
-     RBAC_L("rolebindings", "roles"), NULL, NULL},
-    {RBAC_RW, RBAC_L("rbac.authorization.k8s.io"),
-     RBAC_L("roles", "rolebindings"), NULL, NULL},
-    {RBAC_L("create"), RBAC_L("authorization.openshift.io", ""),
-     RBAC_L("localresourceaccessreviews", "localsubjectaccessreviews",
-            "subjectrulesreviews"),
-     NULL, NULL},
-    {RBAC_L("create"), RBAC_L("authorization.k8s.io"),
-     RBAC_L("localsubjectaccessreviews"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("namespaces"), NULL, NULL},
-    {RBAC_L("get", "delete"), RBAC_L("project.openshift.io", ""),
-     RBAC_L("projects"), NULL, NULL},
-    {RBAC_L("create"), RBAC_L("authorization.openshift.io", ""),
-     RBAC_L("resourceaccessreviews", "subjectaccessreviews"), NULL, NULL},
-};
-
-/* admin and edit: the image rules of system:openshift:aggregate-to-*. */
-static const struct rbac_boot_rule rbac_boot_edit[] = {
-    {RBAC_RW, RBAC_IMAGE,
-     RBAC_L("imagestreams", "imagestreammappings", "imagestreamtags",
-            "imagetags", "imagestreamimages", "imagestreams/secrets"),
-     NULL, NULL},
-    {RBAC_READ, RBAC_IMAGE, RBAC_L("imagestreams/status"), NULL, NULL},
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreamimports"), NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_view[] = {
-    {RBAC_READ, RBAC_IMAGE,
-     RBAC_L("imagestreams", "imagestreammappings", "imagestreamtags",
-            "imagetags", "imagestreamimages"),
-     NULL, NULL},
-    {RBAC_READ, RBAC_IMAGE, RBAC_L("imagestreams/status"), NULL, NULL},
-    /* aggregated from registry-viewer (aggregate-to-view) */
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_cluster_reader[] = {
-    {RBAC_READ, RBAC_IMAGE, RBAC_L("images", "imagesignatures"), NULL, NULL},
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_shared_resource_viewer[] = {
-    {RBAC_READ, RBAC_L("template.openshift.io", ""), RBAC_L("templates"), NULL,
-     NULL},
-    {RBAC_READ, RBAC_IMAGE,
-     RBAC_L("imagestreams", "imagestreamtags", "imagetags",
-            "imagestreamimages"),
-     NULL, NULL},
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("configmaps"), NULL, NULL},
-};
-
-static const struct rbac_boot_role rbac_boot_roles[] = {
-    {"", "cluster-admin", rbac_boot_cluster_admin,
-     RBAC_N(rbac_boot_cluster_admin)},
-    {"", "system:image-puller", rbac_boot_image_puller,
-     RBAC_N(rbac_boot_image_puller)},
-    {"", "system:image-pusher", rbac_boot_image_pusher,
-     RBAC_N(rbac_boot_image_pusher)},
-    {"", "system:image-builder", rbac_boot_image_builder,
-     RBAC_N(rbac_boot_image_builder)},
-    {"", "system:image-signer", rbac_boot_image_signer,
-     RBAC_N(rbac_boot_image_signer)},
-    {"", "registry-viewer", rbac_boot_registry_viewer,
-     RBAC_N(rbac_boot_registry_viewer)},
-    {"", "registry-editor", rbac_boot_registry_editor,
-     RBAC_N(rbac_boot_registry_editor)},
-    {"", "registry-admin", rbac_boot_registry_admin,
-     RBAC_N(rbac_boot_registry_admin)},
-    {"", "admin", rbac_boot_edit, RBAC_N(rbac_boot_edit)},
-    {"", "edit", rbac_boot_edit, RBAC_N(rbac_boot_edit)},
-    {"", "view", rbac_boot_view, RBAC_N(rbac_boot_view)},
-    {"", "cluster-reader", rbac_boot_cluster_reader,
-     RBAC_N(rbac_boot_cluster_reader)},
-    {"openshift", "shared-resource-viewer", rbac_boot_shared_resource_viewer,
-     RBAC_N(rbac_boot_shared_resource_viewer)},
-};
-
-/* A JSON list of a NULL-terminated string list; NULL list: NULL. */
-static json_t *rbac_boot_list(const char *const *l)
-{
-    json_t *a;
-
-    if (l == NULL)
-        return NULL;
-    a = json_array();
-    for (; a != NULL && *l != NULL; l++) {
-        if (json_array_append_new(a, json_string(*l)) != 0) {
-            json_decref(a);
-            a = NULL;
-        }
-    }
-    return a;
-}
-
-/* The bootstrap rules as PolicyRule JSON, so they compile like the source's. */
-static json_t *rbac_boot_rules_json(const struct rbac_boot_role *br)
-{
-    json_t *rules = json_array();
-    size_t i;
-
-    for (i = 0; rules != NULL && i < br->n; i++) {
-        const struct rbac_boot_rule *r = &br->rules[i];
-        json_t *o = json_object();
-        int bad = o == NULL;
-
-        if (!bad && r->verbs != NULL)
-            bad = json_object_set_new(o, "verbs", rbac_boot_list(r->verbs));
-        if (!bad && r->groups != NULL)
-            bad =
-                json_object_set_new(o, "apiGroups", rbac_boot_list(r->groups));
-        if (!bad && r->resources != NULL)
-            bad = json_object_set_new(o, "resources",
-                                      rbac_boot_list(r->resources));
-        if (!bad && r->names != NULL)
-            bad = json_object_set_new(o, "resourceNames",
-                                      rbac_boot_list(r->names));
-        if (!bad && r->urls != NULL)
-            bad = json_object_set_new(o, "nonResourceURLs",
-                                      rbac_boot_list(r->urls));
-        if (bad || json_array_append_new(rules, o) != 0) {
-            if (bad)
-                json_decref(o);
-            json_decref(rules);
-            rules = NULL;
-        }
-    }
-    return rules;
-}
-
 static int rbac_boot_load(struct rbac *rb)
 {
     struct rbac_key k;
@@ -1655,20 +1419,22 @@ static int rbac_boot_load(struct rbac *rb)
     int rc = -1;
 
     rbac_key_init(&k);
-    for (i = 0; i < RBAC_N(rbac_boot_roles); i++) {
-        const struct rbac_boot_role *br = &rbac_boot_roles[i];
-        enum rbac_kind kind = br->ns[0] ? RBAC_ROLE : RBAC_CLUSTER_ROLE;
+    for (i = 0; i < rbacboot_count(); i++) {
+        const char *ns, *name;
+        enum rbac_kind kind;
         json_t *obj = json_object();
         struct rbac_role *r = NULL;
 
+        rbacboot_name(i, &ns, &name);
+        kind = ns[0] ? RBAC_ROLE : RBAC_CLUSTER_ROLE;
         if (obj != NULL &&
-            json_object_set_new(obj, "rules", rbac_boot_rules_json(br)) == 0)
-            r = rbac_parse_role(obj, kind, br->ns, br->name, 0, NULL);
+            json_object_set_new(obj, "rules", rbacboot_rules(i)) == 0)
+            r = rbac_parse_role(obj, kind, ns, name, 0, NULL);
         json_decref(obj);
         if (r == NULL)
             goto out;
         r->bootstrap = 1;
-        if (rbac_key_pair(&k, br->ns, br->name) != 0 ||
+        if (rbac_key_pair(&k, ns, name) != 0 ||
             strmap_put(rb->boot[kind], k.p, k.len, r, NULL) != 0) {
             rbac_role_free(r);
             goto out;
