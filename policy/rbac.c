@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "rbacboot.h"
+#include "rbacrule.h"
 #include "strmap.h"
+#include "strvec.h"
 
 /*
  * How it decides (Kubernetes plugin/pkg/auth/authorizer/rbac/rbac.go and
@@ -60,29 +62,10 @@ static const char *const rbac_kind_names[RBAC_NKINDS] = {
     "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
     "ServiceAccount"};
 
-/*
- * The request: what the registry's SubjectAccessReview asks. The integrated
- * registry (openshift/image-registry pkg/dockerregistry/server/auth.go,
- * verifyImageStreamAccess -> verifyWithSAR, every release from 3.11 on)
- * sends Resource "imagestreams/layers" with an empty Subresource, so under
- * Kubernetes' ResourceMatches (rbac/v1 helpers) a rule grants it with "*"
- * or "imagestreams/layers", and "<star>/layers" does not.
- */
-#define RBAC_VERB     "get"
-#define RBAC_GROUP    "image.openshift.io"
-#define RBAC_RESOURCE "imagestreams/layers"
-
 #define RBAC_SA_USER_PREFIX  "system:serviceaccount:"
 #define RBAC_SA_GROUP        "system:serviceaccounts"
 #define RBAC_SA_GROUP_PREFIX "system:serviceaccounts:"
 #define RBAC_AUTHENTICATED   "system:authenticated"
-
-/* What a role grants for the request: any stream, or the streams named. */
-struct rbac_grant {
-    int any;
-    char **names;
-    size_t n, cap;
-};
 
 struct rbac_role {
     enum rbac_kind kind; /* RBAC_ROLE or RBAC_CLUSTER_ROLE */
@@ -90,7 +73,7 @@ struct rbac_role {
     char *name;
     int defer;     /* aggregated ClusterRole with no rules: use bootstrap */
     int bootstrap; /* one of rbacboot.c's */
-    struct rbac_grant grant;
+    struct rbacrule_grant grant;
 };
 
 struct rbac_binding {
@@ -210,22 +193,13 @@ static int rbac_key_pair(struct rbac_key *k, const char *a, const char *b)
 
 /* ---- freeing ---- */
 
-static void rbac_strings_free(char **v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 static void rbac_role_free(struct rbac_role *r)
 {
     if (r == NULL)
         return;
     free(r->ns);
     free(r->name);
-    rbac_strings_free(r->grant.names, r->grant.n);
+    strvec_free(r->grant.names, r->grant.n);
     free(r);
 }
 
@@ -236,7 +210,7 @@ static void rbac_binding_free(struct rbac_binding *b)
     free(b->ns);
     free(b->name);
     free(b->ref_name);
-    rbac_strings_free(b->keys, b->n_keys);
+    strvec_free(b->keys, b->n_keys);
     free(b);
 }
 
@@ -269,186 +243,6 @@ static void rbac_obj_free(enum rbac_kind kind, void *obj)
     }
 }
 
-/* Append a copy of s to a growable string vector. */
-static int rbac_strings_push(char ***v, size_t *n, size_t *cap, const char *s)
-{
-    char *copy;
-
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        char **nv;
-
-        if (ncap > SIZE_MAX / sizeof(**v))
-            return -1;
-        nv = realloc(*v, ncap * sizeof(**v));
-        if (nv == NULL)
-            return -1;
-        *v = nv;
-        *cap = ncap;
-    }
-    copy = strdup(s);
-    if (copy == NULL)
-        return -1;
-    (*v)[(*n)++] = copy;
-    return 0;
-}
-
-/* ---- rule matching, as Kubernetes' evaluation_helpers.go ---- */
-
-static int rbac_has(const json_t *list, const char *s)
-{
-    size_t i;
-    json_t *e;
-
-    json_array_foreach(list, i, e)
-    {
-        if (strcmp(json_string_value(e), s) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* VerbMatches: "*" or the verb. */
-static int rbac_verb_matches(const json_t *verbs)
-{
-    return rbac_has(verbs, "*") || rbac_has(verbs, RBAC_VERB);
-}
-
-/* APIGroupMatches: "*" or the group. */
-static int rbac_group_matches(const json_t *groups)
-{
-    return rbac_has(groups, "*") || rbac_has(groups, RBAC_GROUP);
-}
-
-/*
- * ResourceMatches for the registry's request (resource imagestreams/layers,
- * no subresource): "*" or the resource itself. "<star>/layers" would match
- * only a request whose subresource is "layers", which the registry never
- * sends; neither "imagestreams/<star>" (Kubernetes declined it:
- * kubernetes/enhancements#4961) nor "<star>/<star>" is a wildcard, and
- * "imagestreams" alone is another resource. (<star> is "*", spelled out to
- * keep this comment a comment.)
- */
-static int rbac_resource_matches(const json_t *resources)
-{
-    size_t i;
-    json_t *e;
-
-    json_array_foreach(resources, i, e)
-    {
-        const char *r = json_string_value(e);
-
-        if (strcmp(r, "*") == 0 || strcmp(r, RBAC_RESOURCE) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/*
- * *out = the list of strings field of obj, NULL when absent or null.
- * ctx prefixes the field in messages ("rules[2].").
- */
-static int rbac_strings_field(const json_t *obj, const char *field,
-                              const char *ctx, const json_t **out,
-                              struct err *err)
-{
-    const json_t *v = json_object_get(obj, field);
-    size_t i;
-    json_t *e;
-
-    *out = NULL;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_array(v))
-        return err_set(err, "%s%s must be a list of strings", ctx, field);
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e))
-            return err_set(err, "%s%s[%zu] must be a string", ctx, field, i);
-    }
-    *out = v;
-    return 0;
-}
-
-/* Whether a list of strings is exactly ["*"]. */
-static int rbac_just_star(const json_t *list)
-{
-    return json_array_size(list) == 1 &&
-           strcmp(json_string_value(json_array_get(list, 0)), "*") == 0;
-}
-
-/*
- * Compile rules (a list of PolicyRule, or NULL/null) into g. legacy: the
- * authorization.openshift.io (or OpenShift 3 "v1") form, whose defaulting
- * (origin SetDefaults_PolicyRule) reads absent apiGroups as "*" for the old
- * allow-all rule and as "" otherwise.
- */
-static int rbac_compile_rules(const json_t *rules, int legacy,
-                              struct rbac_grant *g, struct err *err)
-{
-    size_t i;
-    json_t *rule;
-
-    if (rules == NULL || json_is_null(rules))
-        return 0;
-    if (!json_is_array(rules))
-        return err_set(err, "rules must be a list");
-    json_array_foreach(rules, i, rule)
-    {
-        const json_t *groups, *resources, *verbs, *names, *urls;
-        char ctx[32];
-        int group_ok;
-        size_t j;
-        json_t *e;
-
-        if (!json_is_object(rule))
-            return err_set(err, "rules[%zu] must be an object", i);
-        snprintf(ctx, sizeof(ctx), "rules[%zu].", i);
-        if (rbac_strings_field(rule, "apiGroups", ctx, &groups, err) != 0 ||
-            rbac_strings_field(rule, "resources", ctx, &resources, err) != 0 ||
-            rbac_strings_field(rule, "verbs", ctx, &verbs, err) != 0 ||
-            rbac_strings_field(rule, "resourceNames", ctx, &names, err) != 0 ||
-            rbac_strings_field(rule, "nonResourceURLs", ctx, &urls, err) != 0)
-            return -1;
-        if (legacy && json_array_size(groups) == 0)
-            group_ok = groups == NULL && rbac_just_star(verbs) &&
-                       rbac_just_star(resources) &&
-                       json_array_size(names) == 0 &&
-                       json_array_size(urls) == 0;
-        else
-            group_ok = rbac_group_matches(groups);
-        if (!group_ok || !rbac_verb_matches(verbs) ||
-            !rbac_resource_matches(resources))
-            continue;
-        if (json_array_size(names) == 0) {
-            g->any = 1;
-            continue;
-        }
-        json_array_foreach(names, j, e)
-        {
-            if (rbac_strings_push(&g->names, &g->n, &g->cap,
-                                  json_string_value(e)) != 0)
-                return err_set(err, "out of memory");
-        }
-    }
-    return 0;
-}
-
-static int rbac_grants(const struct rbac_role *r, const char *stream)
-{
-    size_t i;
-
-    if (r == NULL)
-        return 0;
-    if (r->grant.any)
-        return 1;
-    for (i = 0; i < r->grant.n; i++) {
-        if (strcmp(r->grant.names[i], stream) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* ---- parsing objects ---- */
 
 static struct rbac_role *rbac_parse_role(const json_t *obj, enum rbac_kind kind,
@@ -466,7 +260,7 @@ static struct rbac_role *rbac_parse_role(const json_t *obj, enum rbac_kind kind,
         goto out;
     }
     r->kind = kind;
-    if (rbac_compile_rules(rules, legacy, &r->grant, err) != 0)
+    if (rbacrule_compile(rules, legacy, &r->grant, err) != 0)
         goto out;
     if (kind == RBAC_CLUSTER_ROLE && agg != NULL && !json_is_null(agg) &&
         json_array_size(rules) == 0)
@@ -504,7 +298,7 @@ static int rbac_add_key(struct rbac_binding *bd, const char *prefix,
         goto out;
     rc = 0;
     if (rbac_key_relevant(k.p))
-        rc = rbac_strings_push(&bd->keys, &bd->n_keys, &bd->cap_keys, k.p);
+        rc = strvec_push(&bd->keys, &bd->n_keys, &bd->cap_keys, k.p);
 out:
     rbac_key_release(&k);
     return rc;
@@ -573,8 +367,8 @@ static int rbac_parse_names(struct rbac_binding *bd, const json_t *obj,
     size_t i;
     json_t *e;
 
-    if (rbac_strings_field(obj, "userNames", "", &users, err) != 0 ||
-        rbac_strings_field(obj, "groupNames", "", &groups, err) != 0)
+    if (rbacrule_strings_field(obj, "userNames", "", &users, err) != 0 ||
+        rbacrule_strings_field(obj, "groupNames", "", &groups, err) != 0)
         return -1;
     if (users == NULL && groups == NULL)
         return 0;
@@ -1288,7 +1082,7 @@ static int rbac_check_posting(const struct rbac_posting *p, size_t subject,
 
         if (why != NULL)
             why->considered++;
-        if (!rbac_grants(r, vis->stream))
+        if (r == NULL || !rbacrule_grants(&r->grant, vis->stream))
             continue;
         vis->grants++;
         if (why != NULL) {
