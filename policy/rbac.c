@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rbacboot.h"
+#include "rbackey.h"
 #include "rbacrule.h"
 #include "strmap.h"
 #include "strvec.h"
@@ -128,69 +129,6 @@ struct rbac {
     size_t n_roles;               /* slots with a source definition */
 };
 
-/* ---- key buffers: small keys on the stack, long ones on the heap ---- */
-
-struct rbac_key {
-    char *p;
-    size_t len, cap;
-    char small[256];
-};
-
-static void rbac_key_init(struct rbac_key *k)
-{
-    k->p = k->small;
-    k->len = 0;
-    k->cap = sizeof(k->small);
-    k->small[0] = '\0';
-}
-
-static void rbac_key_release(struct rbac_key *k)
-{
-    if (k->p != k->small)
-        free(k->p);
-    rbac_key_init(k);
-}
-
-static int rbac_key_cat(struct rbac_key *k, const char *s, size_t n)
-{
-    if (n > SIZE_MAX / 2 - k->len)
-        return -1;
-    if (k->len + n + 1 > k->cap) {
-        size_t ncap = k->cap * 2;
-        char *np;
-
-        if (ncap < k->len + n + 1)
-            ncap = k->len + n + 1;
-        np = malloc(ncap);
-        if (np == NULL)
-            return -1;
-        memcpy(np, k->p, k->len);
-        if (k->p != k->small)
-            free(k->p);
-        k->p = np;
-        k->cap = ncap;
-    }
-    memcpy(k->p + k->len, s, n);
-    k->len += n;
-    k->p[k->len] = '\0';
-    return 0;
-}
-
-static int rbac_key_str(struct rbac_key *k, const char *s)
-{
-    return rbac_key_cat(k, s, strlen(s));
-}
-
-/* k = "<a>\0<b>": the key of a namespaced pair. */
-static int rbac_key_pair(struct rbac_key *k, const char *a, const char *b)
-{
-    k->len = 0;
-    if (rbac_key_str(k, a) != 0 || rbac_key_cat(k, "", 1) != 0 ||
-        rbac_key_str(k, b) != 0)
-        return -1;
-    return 0;
-}
-
 /* ---- freeing ---- */
 
 static void rbac_role_free(struct rbac_role *r)
@@ -288,19 +226,19 @@ static int rbac_key_relevant(const char *k)
 static int rbac_add_key(struct rbac_binding *bd, const char *prefix,
                         const char *a, const char *b)
 {
-    struct rbac_key k;
+    struct rbackey k;
     int rc = -1;
 
-    rbac_key_init(&k);
-    if (rbac_key_str(&k, prefix) != 0 || rbac_key_str(&k, a) != 0)
+    rbackey_init(&k);
+    if (rbackey_str(&k, prefix) != 0 || rbackey_str(&k, a) != 0)
         goto out;
-    if (b != NULL && (rbac_key_str(&k, ":") != 0 || rbac_key_str(&k, b) != 0))
+    if (b != NULL && (rbackey_str(&k, ":") != 0 || rbackey_str(&k, b) != 0))
         goto out;
     rc = 0;
     if (rbac_key_relevant(k.p))
         rc = strvec_push(&bd->keys, &bd->n_keys, &bd->cap_keys, k.p);
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
@@ -668,13 +606,13 @@ static int rbac_stage(const json_t *obj, const char *where,
 /* ---- the indexes ---- */
 
 /* The index key of subject key s for binding bd. */
-static int rbac_index_key(struct rbac_key *k, const struct rbac_binding *bd,
+static int rbac_index_key(struct rbackey *k, const struct rbac_binding *bd,
                           const char *s)
 {
     if (bd->kind == RBAC_ROLE_BINDING)
-        return rbac_key_pair(k, bd->ns, s);
+        return rbackey_pair(k, bd->ns, s);
     k->len = 0;
-    return rbac_key_str(k, s);
+    return rbackey_str(k, s);
 }
 
 static struct strmap *rbac_index_of(const struct rbac *rb,
@@ -696,10 +634,10 @@ static void rbac_posting_free(struct rbac_posting *p)
 static void rbac_unindex(struct rbac *rb, const struct rbac_binding *bd)
 {
     struct strmap *m = rbac_index_of(rb, bd);
-    struct rbac_key k;
+    struct rbackey k;
     size_t i, j;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     for (i = 0; i < bd->n_keys; i++) {
         struct rbac_posting *p;
 
@@ -719,7 +657,7 @@ static void rbac_unindex(struct rbac *rb, const struct rbac_binding *bd)
             rbac_posting_free(p);
         }
     }
-    rbac_key_release(&k);
+    rbackey_release(&k);
 }
 
 static int rbac_posting_push(struct rbac_posting *p, struct rbac_binding *bd)
@@ -749,11 +687,11 @@ static int rbac_posting_push(struct rbac_posting *p, struct rbac_binding *bd)
 static int rbac_index(struct rbac *rb, struct rbac_binding *bd)
 {
     struct strmap *m = rbac_index_of(rb, bd);
-    struct rbac_key k;
+    struct rbackey k;
     size_t i;
     int rc = -1;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     for (i = 0; i < bd->n_keys; i++) {
         struct rbac_posting *p;
 
@@ -779,7 +717,7 @@ static int rbac_index(struct rbac *rb, struct rbac_binding *bd)
     }
     rc = 0;
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
@@ -800,10 +738,10 @@ static struct rbac_slot *rbac_slot_get(struct rbac *rb, enum rbac_kind kind,
                                        int create)
 {
     struct rbac_slot *s = NULL, *ret = NULL;
-    struct rbac_key k;
+    struct rbackey k;
 
-    rbac_key_init(&k);
-    if (rbac_key_pair(&k, ns, name) != 0)
+    rbackey_init(&k);
+    if (rbackey_pair(&k, ns, name) != 0)
         goto out;
     ret = strmap_get(rb->objs[kind], k.p, k.len);
     if (ret != NULL || !create)
@@ -821,7 +759,7 @@ static struct rbac_slot *rbac_slot_get(struct rbac *rb, enum rbac_kind kind,
     s = NULL;
 out:
     rbac_slot_free(s);
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return ret;
 }
 
@@ -863,18 +801,18 @@ static int rbac_commit_binding(struct rbac *rb, struct rbac_binding *bd)
 {
     struct strmap *m = rb->objs[bd->kind];
     struct rbac_binding *old = NULL;
-    struct rbac_key k;
+    struct rbackey k;
     void *prev = NULL;
     int rc = -1;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     bd->slot =
         rbac_slot_get(rb, bd->ref_kind, bd->ref_kind == RBAC_ROLE ? bd->ns : "",
                       bd->ref_name, 1);
     if (bd->slot == NULL)
         goto out;
     bd->slot->refs++;
-    if (rbac_key_pair(&k, bd->ns, bd->name) != 0 ||
+    if (rbackey_pair(&k, bd->ns, bd->name) != 0 ||
         strmap_put(m, k.p, k.len, bd, &prev) != 0)
         goto out;
     old = prev;
@@ -891,24 +829,24 @@ out:
     rbac_binding_release(rb, old);
     if (rc != 0)
         rbac_binding_release(rb, bd);
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
 static int rbac_commit_sa(struct rbac *rb, struct rbac_sa *sa)
 {
-    struct rbac_key k;
+    struct rbackey k;
     void *old = NULL;
     int rc = -1;
 
-    rbac_key_init(&k);
-    if (rbac_key_pair(&k, sa->ns, sa->name) != 0 ||
+    rbackey_init(&k);
+    if (rbackey_pair(&k, sa->ns, sa->name) != 0 ||
         strmap_put(rb->objs[RBAC_SERVICE_ACCOUNT], k.p, k.len, sa, &old) != 0)
         goto out;
     rbac_sa_free(old);
     rc = 0;
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
@@ -997,7 +935,7 @@ out:
 void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
                  const char *name)
 {
-    struct rbac_key k;
+    struct rbackey k;
     void *obj;
     int i;
 
@@ -1011,7 +949,7 @@ void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
         return;
     if (i == RBAC_CLUSTER_ROLE || i == RBAC_CLUSTER_ROLE_BINDING || ns == NULL)
         ns = "";
-    rbac_key_init(&k);
+    rbackey_init(&k);
     if (i == RBAC_ROLE || i == RBAC_CLUSTER_ROLE) {
         struct rbac_slot *s = rbac_slot_get(rb, (enum rbac_kind)i, ns, name, 0);
 
@@ -1023,7 +961,7 @@ void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
         }
         goto out;
     }
-    if (rbac_key_pair(&k, ns, name) != 0)
+    if (rbackey_pair(&k, ns, name) != 0)
         goto out;
     obj = strmap_remove(rb->objs[i], k.p, k.len);
     if (obj == NULL)
@@ -1035,7 +973,7 @@ void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
     rbac_unindex(rb, obj);
     rbac_binding_release(rb, obj);
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
 }
 
 /* ---- queries ---- */
@@ -1105,23 +1043,23 @@ static void rbac_visit(const struct rbac *rb, const char *sa_ns,
                        const char *sa_name, const char *project,
                        struct rbac_visit *vis)
 {
-    struct rbac_key user, nsgroup, ik;
+    struct rbackey user, nsgroup, ik;
     const char *subjects[4];
     size_t i;
 
-    rbac_key_init(&user);
-    rbac_key_init(&nsgroup);
-    rbac_key_init(&ik);
+    rbackey_init(&user);
+    rbackey_init(&nsgroup);
+    rbackey_init(&ik);
     if (rb == NULL || sa_ns == NULL || sa_name == NULL || project == NULL ||
         vis->stream == NULL || sa_ns[0] == '\0' || sa_name[0] == '\0' ||
         project[0] == '\0')
         goto out;
     /* Who the service account is to the authorizer. On ENOMEM: deny. */
-    if (rbac_key_str(&user, "u:" RBAC_SA_USER_PREFIX) != 0 ||
-        rbac_key_str(&user, sa_ns) != 0 || rbac_key_str(&user, ":") != 0 ||
-        rbac_key_str(&user, sa_name) != 0 ||
-        rbac_key_str(&nsgroup, "g:" RBAC_SA_GROUP_PREFIX) != 0 ||
-        rbac_key_str(&nsgroup, sa_ns) != 0)
+    if (rbackey_str(&user, "u:" RBAC_SA_USER_PREFIX) != 0 ||
+        rbackey_str(&user, sa_ns) != 0 || rbackey_str(&user, ":") != 0 ||
+        rbackey_str(&user, sa_name) != 0 ||
+        rbackey_str(&nsgroup, "g:" RBAC_SA_GROUP_PREFIX) != 0 ||
+        rbackey_str(&nsgroup, sa_ns) != 0)
         goto out;
     subjects[0] = user.p;
     subjects[1] = nsgroup.p;
@@ -1133,15 +1071,15 @@ static void rbac_visit(const struct rbac *rb, const char *sa_ns,
                 strmap_get(rb->cluster_index, subjects[i], strlen(subjects[i])),
                 i, vis))
             goto out;
-        if (rbac_key_pair(&ik, project, subjects[i]) != 0)
+        if (rbackey_pair(&ik, project, subjects[i]) != 0)
             goto out;
         if (rbac_check_posting(strmap_get(rb->ns_index, ik.p, ik.len), i, vis))
             goto out;
     }
 out:
-    rbac_key_release(&user);
-    rbac_key_release(&nsgroup);
-    rbac_key_release(&ik);
+    rbackey_release(&user);
+    rbackey_release(&nsgroup);
+    rbackey_release(&ik);
 }
 
 int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
@@ -1179,13 +1117,13 @@ const json_t *rbac_service_account_pull_secrets(const struct rbac *rb,
                                                 const char *name)
 {
     const struct rbac_sa *sa = NULL;
-    struct rbac_key k;
+    struct rbackey k;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     if (rb != NULL && ns != NULL && name != NULL &&
-        rbac_key_pair(&k, ns, name) == 0)
+        rbackey_pair(&k, ns, name) == 0)
         sa = strmap_get(rb->objs[RBAC_SERVICE_ACCOUNT], k.p, k.len);
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return sa != NULL ? sa->secrets : NULL;
 }
 
@@ -1208,11 +1146,11 @@ size_t rbac_role_count(const struct rbac *rb)
 
 static int rbac_boot_load(struct rbac *rb)
 {
-    struct rbac_key k;
+    struct rbackey k;
     size_t i;
     int rc = -1;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     for (i = 0; i < rbacboot_count(); i++) {
         const char *ns, *name;
         enum rbac_kind kind;
@@ -1228,7 +1166,7 @@ static int rbac_boot_load(struct rbac *rb)
         if (r == NULL)
             goto out;
         r->bootstrap = 1;
-        if (rbac_key_pair(&k, ns, name) != 0 ||
+        if (rbackey_pair(&k, ns, name) != 0 ||
             strmap_put(rb->boot[kind], k.p, k.len, r, NULL) != 0) {
             rbac_role_free(r);
             goto out;
@@ -1236,7 +1174,7 @@ static int rbac_boot_load(struct rbac *rb)
     }
     rc = 0;
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
