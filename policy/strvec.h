@@ -10,8 +10,8 @@
 /*
  * Append a copy of s to the *n strings of *v (room for *cap), growing the
  * array when full. The array and the copies are the caller's: free them
- * with strvec_free(). Returns 0, or -1 on ENOMEM with *v, *n and *cap as
- * they were.
+ * with strvec_free(). Returns 0, or -1 on ENOMEM with the same *n strings
+ * (the array may have grown).
  */
 int strvec_push(char ***v, size_t *n, size_t *cap, const char *s);
 
