@@ -35,12 +35,14 @@ APP_LIBS      := $(shell pkg-config --libs $(LIBS_PKGS) 2>/dev/null) -lpthread
 TEST_LIBS     := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 POLICY_SRC  := $(wildcard policy/*.c)
-APP_SRC     := $(filter-out webhook/main.c,$(wildcard webhook/*.c certs/*.c))
+# The command line (main.c, cli.c, cmd_*.c) links into the program only.
+CMD_SRC     := webhook/main.c webhook/cli.c $(wildcard webhook/cmd_*.c)
+APP_SRC     := $(filter-out $(CMD_SRC),$(wildcard webhook/*.c certs/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 
 POLICY_OBJ  := $(POLICY_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ     := $(APP_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ    := $(BUILD)/webhook/main.o
+MAIN_OBJ    := $(CMD_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # Tests of webhook/ modules link the process code too; policy tests do not.
 APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \

@@ -2,10 +2,13 @@
 #include "rbac.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rbacboot.h"
+#include "rbackey.h"
+#include "rbacobj.h"
+#include "rbacrule.h"
 #include "strmap.h"
 
 /*
@@ -38,70 +41,16 @@
  *   imagestreams/layers: "any stream" or a list of resourceNames.
  *
  * Roles the source does not define fall back to OpenShift's bootstrap
- * definitions (rbac_boot_roles below). Source definitions win, except a
+ * definitions (the table of rbacboot.c). Source definitions win, except a
  * ClusterRole that has an aggregationRule and no rules: its rules are
  * filled by the controller-manager's aggregation controller, so an empty
  * one means the source was read where no controller ran (a file from such a
  * cluster, as the recorded rbac-list.json) and the bootstrap definition is
  * used. This index does not aggregate labelled ClusterRoles itself.
+ *
+ * Reading the objects is rbacobj.c's, compiling and matching rules
+ * rbacrule.c's; this file stores the records, indexes them and answers.
  */
-
-enum rbac_kind {
-    RBAC_ROLE,
-    RBAC_CLUSTER_ROLE,
-    RBAC_ROLE_BINDING,
-    RBAC_CLUSTER_ROLE_BINDING,
-    RBAC_SERVICE_ACCOUNT,
-    RBAC_NKINDS
-};
-
-static const char *const rbac_kind_names[RBAC_NKINDS] = {
-    "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
-    "ServiceAccount"};
-
-/*
- * The request: what the registry's SubjectAccessReview asks. The integrated
- * registry (openshift/image-registry pkg/dockerregistry/server/auth.go,
- * verifyImageStreamAccess -> verifyWithSAR, every release from 3.11 on)
- * sends Resource "imagestreams/layers" with an empty Subresource, so under
- * Kubernetes' ResourceMatches (rbac/v1 helpers) a rule grants it with "*"
- * or "imagestreams/layers", and "<star>/layers" does not.
- */
-#define RBAC_VERB     "get"
-#define RBAC_GROUP    "image.openshift.io"
-#define RBAC_RESOURCE "imagestreams/layers"
-
-#define RBAC_SA_USER_PREFIX  "system:serviceaccount:"
-#define RBAC_SA_GROUP        "system:serviceaccounts"
-#define RBAC_SA_GROUP_PREFIX "system:serviceaccounts:"
-#define RBAC_AUTHENTICATED   "system:authenticated"
-
-/* What a role grants for the request: any stream, or the streams named. */
-struct rbac_grant {
-    int any;
-    char **names;
-    size_t n, cap;
-};
-
-struct rbac_role {
-    enum rbac_kind kind; /* RBAC_ROLE or RBAC_CLUSTER_ROLE */
-    char *ns;            /* "" for a ClusterRole */
-    char *name;
-    int defer;     /* aggregated ClusterRole with no rules: use bootstrap */
-    int bootstrap; /* one of rbac_boot_roles */
-    struct rbac_grant grant;
-};
-
-struct rbac_binding {
-    enum rbac_kind kind; /* RBAC_ROLE_BINDING or RBAC_CLUSTER_ROLE_BINDING */
-    char *ns;            /* "" for a ClusterRoleBinding */
-    char *name;
-    enum rbac_kind ref_kind; /* RBAC_ROLE or RBAC_CLUSTER_ROLE */
-    char *ref_name;
-    struct rbac_slot *slot; /* the role, once stored in the index */
-    char **keys;            /* subject keys ("u:..." / "g:..."), may repeat */
-    size_t n_keys, cap_keys;
-};
 
 /*
  * A role name as bindings see it: the source's definition and the
@@ -110,25 +59,19 @@ struct rbac_binding {
  * defines the role or a binding refers to it.
  */
 struct rbac_slot {
-    struct rbac_role *src;        /* owned; NULL when the source has none */
-    const struct rbac_role *boot; /* owned by rb->boot; NULL if none */
-    size_t refs;                  /* bindings pointing here */
-    enum rbac_kind kind;          /* RBAC_ROLE or RBAC_CLUSTER_ROLE */
-    char *key;                    /* its key in rb->objs[kind] */
+    struct rbacobj_role *src;        /* owned; NULL when the source has none */
+    const struct rbacobj_role *boot; /* owned by rb->boot; NULL if none */
+    size_t refs;                     /* bindings pointing here */
+    enum rbacobj_kind kind;          /* RBACOBJ_ROLE or RBACOBJ_CLUSTER_ROLE */
+    char *key;                       /* its key in rb->objs[kind] */
     size_t len;
-};
-
-struct rbac_sa {
-    char *ns;
-    char *name;
-    json_t *secrets; /* imagePullSecrets, owned */
 };
 
 /* Bindings under one index key; most have one or two, kept inline. */
 struct rbac_posting {
-    struct rbac_binding **v; /* inl, or a heap array when more */
+    struct rbacobj_binding **v; /* inl, or a heap array when more */
     size_t n, cap;
-    struct rbac_binding *inl[2];
+    struct rbacobj_binding *inl[2];
 };
 
 struct rbac {
@@ -136,756 +79,31 @@ struct rbac {
      * By kind, keyed "<ns>\0<name>" (ns "" if cluster-wide): bindings and
      * service accounts; for Role and ClusterRole, their slots.
      */
-    struct strmap *objs[RBAC_NKINDS];
-    /* Bootstrap roles (RBAC_ROLE, RBAC_CLUSTER_ROLE entries), same keys. */
-    struct strmap *boot[RBAC_NKINDS];
+    struct strmap *objs[RBACOBJ_NKINDS];
+    /* Bootstrap roles (RBACOBJ_ROLE, RBACOBJ_CLUSTER_ROLE entries), same keys.
+     */
+    struct strmap *boot[RBACOBJ_NKINDS];
     struct strmap *ns_index;      /* "<ns>\0<subject key>" -> posting */
     struct strmap *cluster_index; /* "<subject key>" -> posting */
     size_t n_roles;               /* slots with a source definition */
 };
 
-/* ---- key buffers: small keys on the stack, long ones on the heap ---- */
-
-struct rbac_key {
-    char *p;
-    size_t len, cap;
-    char small[256];
-};
-
-static void rbac_key_init(struct rbac_key *k)
-{
-    k->p = k->small;
-    k->len = 0;
-    k->cap = sizeof(k->small);
-    k->small[0] = '\0';
-}
-
-static void rbac_key_release(struct rbac_key *k)
-{
-    if (k->p != k->small)
-        free(k->p);
-    rbac_key_init(k);
-}
-
-static int rbac_key_cat(struct rbac_key *k, const char *s, size_t n)
-{
-    if (n > SIZE_MAX / 2 - k->len)
-        return -1;
-    if (k->len + n + 1 > k->cap) {
-        size_t ncap = k->cap * 2;
-        char *np;
-
-        if (ncap < k->len + n + 1)
-            ncap = k->len + n + 1;
-        np = malloc(ncap);
-        if (np == NULL)
-            return -1;
-        memcpy(np, k->p, k->len);
-        if (k->p != k->small)
-            free(k->p);
-        k->p = np;
-        k->cap = ncap;
-    }
-    memcpy(k->p + k->len, s, n);
-    k->len += n;
-    k->p[k->len] = '\0';
-    return 0;
-}
-
-static int rbac_key_str(struct rbac_key *k, const char *s)
-{
-    return rbac_key_cat(k, s, strlen(s));
-}
-
-/* k = "<a>\0<b>": the key of a namespaced pair. */
-static int rbac_key_pair(struct rbac_key *k, const char *a, const char *b)
-{
-    k->len = 0;
-    if (rbac_key_str(k, a) != 0 || rbac_key_cat(k, "", 1) != 0 ||
-        rbac_key_str(k, b) != 0)
-        return -1;
-    return 0;
-}
-
-/* ---- freeing ---- */
-
-static void rbac_strings_free(char **v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static void rbac_role_free(struct rbac_role *r)
-{
-    if (r == NULL)
-        return;
-    free(r->ns);
-    free(r->name);
-    rbac_strings_free(r->grant.names, r->grant.n);
-    free(r);
-}
-
-static void rbac_binding_free(struct rbac_binding *b)
-{
-    if (b == NULL)
-        return;
-    free(b->ns);
-    free(b->name);
-    free(b->ref_name);
-    rbac_strings_free(b->keys, b->n_keys);
-    free(b);
-}
-
-static void rbac_sa_free(struct rbac_sa *sa)
-{
-    if (sa == NULL)
-        return;
-    free(sa->ns);
-    free(sa->name);
-    json_decref(sa->secrets);
-    free(sa);
-}
-
-static void rbac_obj_free(enum rbac_kind kind, void *obj)
-{
-    switch (kind) {
-    case RBAC_ROLE:
-    case RBAC_CLUSTER_ROLE:
-        rbac_role_free(obj);
-        break;
-    case RBAC_ROLE_BINDING:
-    case RBAC_CLUSTER_ROLE_BINDING:
-        rbac_binding_free(obj);
-        break;
-    case RBAC_SERVICE_ACCOUNT:
-        rbac_sa_free(obj);
-        break;
-    case RBAC_NKINDS:
-        break;
-    }
-}
-
-/* Append a copy of s to a growable string vector. */
-static int rbac_strings_push(char ***v, size_t *n, size_t *cap, const char *s)
-{
-    char *copy;
-
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        char **nv;
-
-        if (ncap > SIZE_MAX / sizeof(**v))
-            return -1;
-        nv = realloc(*v, ncap * sizeof(**v));
-        if (nv == NULL)
-            return -1;
-        *v = nv;
-        *cap = ncap;
-    }
-    copy = strdup(s);
-    if (copy == NULL)
-        return -1;
-    (*v)[(*n)++] = copy;
-    return 0;
-}
-
-/* ---- rule matching, as Kubernetes' evaluation_helpers.go ---- */
-
-static int rbac_has(const json_t *list, const char *s)
-{
-    size_t i;
-    json_t *e;
-
-    json_array_foreach(list, i, e)
-    {
-        if (strcmp(json_string_value(e), s) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* VerbMatches: "*" or the verb. */
-static int rbac_verb_matches(const json_t *verbs)
-{
-    return rbac_has(verbs, "*") || rbac_has(verbs, RBAC_VERB);
-}
-
-/* APIGroupMatches: "*" or the group. */
-static int rbac_group_matches(const json_t *groups)
-{
-    return rbac_has(groups, "*") || rbac_has(groups, RBAC_GROUP);
-}
-
-/*
- * ResourceMatches for the registry's request (resource imagestreams/layers,
- * no subresource): "*" or the resource itself. "<star>/layers" would match
- * only a request whose subresource is "layers", which the registry never
- * sends; neither "imagestreams/<star>" (Kubernetes declined it:
- * kubernetes/enhancements#4961) nor "<star>/<star>" is a wildcard, and
- * "imagestreams" alone is another resource. (<star> is "*", spelled out to
- * keep this comment a comment.)
- */
-static int rbac_resource_matches(const json_t *resources)
-{
-    size_t i;
-    json_t *e;
-
-    json_array_foreach(resources, i, e)
-    {
-        const char *r = json_string_value(e);
-
-        if (strcmp(r, "*") == 0 || strcmp(r, RBAC_RESOURCE) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/*
- * *out = the list of strings field of obj, NULL when absent or null.
- * ctx prefixes the field in messages ("rules[2].").
- */
-static int rbac_strings_field(const json_t *obj, const char *field,
-                              const char *ctx, const json_t **out,
-                              struct err *err)
-{
-    const json_t *v = json_object_get(obj, field);
-    size_t i;
-    json_t *e;
-
-    *out = NULL;
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (!json_is_array(v))
-        return err_set(err, "%s%s must be a list of strings", ctx, field);
-    json_array_foreach(v, i, e)
-    {
-        if (!json_is_string(e))
-            return err_set(err, "%s%s[%zu] must be a string", ctx, field, i);
-    }
-    *out = v;
-    return 0;
-}
-
-/* Whether a list of strings is exactly ["*"]. */
-static int rbac_just_star(const json_t *list)
-{
-    return json_array_size(list) == 1 &&
-           strcmp(json_string_value(json_array_get(list, 0)), "*") == 0;
-}
-
-/*
- * Compile rules (a list of PolicyRule, or NULL/null) into g. legacy: the
- * authorization.openshift.io (or OpenShift 3 "v1") form, whose defaulting
- * (origin SetDefaults_PolicyRule) reads absent apiGroups as "*" for the old
- * allow-all rule and as "" otherwise.
- */
-static int rbac_compile_rules(const json_t *rules, int legacy,
-                              struct rbac_grant *g, struct err *err)
-{
-    size_t i;
-    json_t *rule;
-
-    if (rules == NULL || json_is_null(rules))
-        return 0;
-    if (!json_is_array(rules))
-        return err_set(err, "rules must be a list");
-    json_array_foreach(rules, i, rule)
-    {
-        const json_t *groups, *resources, *verbs, *names, *urls;
-        char ctx[32];
-        int group_ok;
-        size_t j;
-        json_t *e;
-
-        if (!json_is_object(rule))
-            return err_set(err, "rules[%zu] must be an object", i);
-        snprintf(ctx, sizeof(ctx), "rules[%zu].", i);
-        if (rbac_strings_field(rule, "apiGroups", ctx, &groups, err) != 0 ||
-            rbac_strings_field(rule, "resources", ctx, &resources, err) != 0 ||
-            rbac_strings_field(rule, "verbs", ctx, &verbs, err) != 0 ||
-            rbac_strings_field(rule, "resourceNames", ctx, &names, err) != 0 ||
-            rbac_strings_field(rule, "nonResourceURLs", ctx, &urls, err) != 0)
-            return -1;
-        if (legacy && json_array_size(groups) == 0)
-            group_ok = groups == NULL && rbac_just_star(verbs) &&
-                       rbac_just_star(resources) &&
-                       json_array_size(names) == 0 &&
-                       json_array_size(urls) == 0;
-        else
-            group_ok = rbac_group_matches(groups);
-        if (!group_ok || !rbac_verb_matches(verbs) ||
-            !rbac_resource_matches(resources))
-            continue;
-        if (json_array_size(names) == 0) {
-            g->any = 1;
-            continue;
-        }
-        json_array_foreach(names, j, e)
-        {
-            if (rbac_strings_push(&g->names, &g->n, &g->cap,
-                                  json_string_value(e)) != 0)
-                return err_set(err, "out of memory");
-        }
-    }
-    return 0;
-}
-
-static int rbac_grants(const struct rbac_role *r, const char *stream)
-{
-    size_t i;
-
-    if (r == NULL)
-        return 0;
-    if (r->grant.any)
-        return 1;
-    for (i = 0; i < r->grant.n; i++) {
-        if (strcmp(r->grant.names[i], stream) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* ---- parsing objects ---- */
-
-static struct rbac_role *rbac_parse_role(const json_t *obj, enum rbac_kind kind,
-                                         const char *ns, const char *name,
-                                         int legacy, struct err *err)
-{
-    struct rbac_role *r = NULL, *ret = NULL;
-    const json_t *rules = json_object_get(obj, "rules");
-    const json_t *agg = json_object_get(obj, "aggregationRule");
-
-    r = calloc(1, sizeof(*r));
-    if (r == NULL || (r->ns = strdup(ns)) == NULL ||
-        (r->name = strdup(name)) == NULL) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    r->kind = kind;
-    if (rbac_compile_rules(rules, legacy, &r->grant, err) != 0)
-        goto out;
-    if (kind == RBAC_CLUSTER_ROLE && agg != NULL && !json_is_null(agg) &&
-        json_array_size(rules) == 0)
-        r->defer = 1;
-    ret = r;
-    r = NULL;
-out:
-    rbac_role_free(r);
-    return ret;
-}
-
-/* Whether a service account can ever match subject key k. */
-static int rbac_key_relevant(const char *k)
-{
-    static const char user[] = "u:" RBAC_SA_USER_PREFIX;
-    static const char group[] = "g:" RBAC_SA_GROUP_PREFIX;
-
-    return strncmp(k, user, sizeof(user) - 1) == 0 ||
-           strncmp(k, group, sizeof(group) - 1) == 0 ||
-           strcmp(k, "g:" RBAC_SA_GROUP) == 0 ||
-           strcmp(k, "g:" RBAC_AUTHENTICATED) == 0;
-}
-
-/* Add subject key prefix+a[+":"+b] to b->keys when relevant. */
-static int rbac_add_key(struct rbac_binding *bd, const char *prefix,
-                        const char *a, const char *b)
-{
-    struct rbac_key k;
-    int rc = -1;
-
-    rbac_key_init(&k);
-    if (rbac_key_str(&k, prefix) != 0 || rbac_key_str(&k, a) != 0)
-        goto out;
-    if (b != NULL && (rbac_key_str(&k, ":") != 0 || rbac_key_str(&k, b) != 0))
-        goto out;
-    rc = 0;
-    if (rbac_key_relevant(k.p))
-        rc = rbac_strings_push(&bd->keys, &bd->n_keys, &bd->cap_keys, k.p);
-out:
-    rbac_key_release(&k);
-    return rc;
-}
-
-/* Subjects of the rbac.authorization.k8s.io form (also OpenShift's). */
-static int rbac_parse_subjects(struct rbac_binding *bd, const json_t *subjects,
-                               int legacy, struct err *err)
-{
-    size_t i;
-    json_t *s;
-
-    if (subjects == NULL || json_is_null(subjects))
-        return 0;
-    if (!json_is_array(subjects))
-        return err_set(err, "subjects must be a list");
-    json_array_foreach(subjects, i, s)
-    {
-        const json_t *jns;
-        const char *kind, *name, *ns = "";
-        int rc = 0;
-
-        if (!json_is_object(s))
-            return err_set(err, "subjects[%zu] must be an object", i);
-        kind = json_string_value(json_object_get(s, "kind"));
-        if (kind == NULL)
-            return err_set(err, "subjects[%zu].kind must be a string", i);
-        name = json_string_value(json_object_get(s, "name"));
-        if (name == NULL)
-            return err_set(err, "subjects[%zu].name must be a string", i);
-        jns = json_object_get(s, "namespace");
-        if (jns != NULL && !json_is_null(jns)) {
-            if (!json_is_string(jns))
-                return err_set(err, "subjects[%zu].namespace must be a string",
-                               i);
-            ns = json_string_value(jns);
-        }
-        if (strcmp(kind, "ServiceAccount") == 0) {
-            if (ns[0] == '\0' && bd->kind == RBAC_ROLE_BINDING)
-                ns = bd->ns;
-            if (ns[0] != '\0')
-                rc = rbac_add_key(bd, "u:" RBAC_SA_USER_PREFIX, ns, name);
-        } else if (strcmp(kind, "User") == 0 ||
-                   (legacy && strcmp(kind, "SystemUser") == 0)) {
-            rc = rbac_add_key(bd, "u:", name, NULL);
-        } else if (strcmp(kind, "Group") == 0 ||
-                   (legacy && strcmp(kind, "SystemGroup") == 0)) {
-            rc = rbac_add_key(bd, "g:", name, NULL);
-        }
-        /* Other kinds match no one (appliesToUser's default case). */
-        if (rc != 0)
-            return err_set(err, "out of memory");
-    }
-    return 0;
-}
-
-/*
- * OpenShift's userNames/groupNames: when either is set they replace
- * subjects (origin Convert_v1_RoleBinding_To_authorization_RoleBinding).
- * Returns 1 when they were used, 0 when absent, -1 on error.
- */
-static int rbac_parse_names(struct rbac_binding *bd, const json_t *obj,
-                            struct err *err)
-{
-    const json_t *users, *groups;
-    size_t i;
-    json_t *e;
-
-    if (rbac_strings_field(obj, "userNames", "", &users, err) != 0 ||
-        rbac_strings_field(obj, "groupNames", "", &groups, err) != 0)
-        return -1;
-    if (users == NULL && groups == NULL)
-        return 0;
-    json_array_foreach(users, i, e)
-    {
-        if (rbac_add_key(bd, "u:", json_string_value(e), NULL) != 0)
-            return err_set(err, "out of memory");
-    }
-    json_array_foreach(groups, i, e)
-    {
-        if (rbac_add_key(bd, "g:", json_string_value(e), NULL) != 0)
-            return err_set(err, "out of memory");
-    }
-    return 1;
-}
-
-static int rbac_parse_role_ref(struct rbac_binding *bd, const json_t *obj,
-                               int legacy, struct err *err)
-{
-    const json_t *ref = json_object_get(obj, "roleRef");
-    const json_t *jkind, *jns;
-    const char *name, *ns = "";
-
-    if (!json_is_object(ref))
-        return err_set(err, "roleRef must be an object");
-    name = json_string_value(json_object_get(ref, "name"));
-    if (name == NULL || name[0] == '\0')
-        return err_set(err, "roleRef.name must be a non-empty string");
-    jns = json_object_get(ref, "namespace");
-    if (legacy && jns != NULL && !json_is_null(jns)) {
-        if (!json_is_string(jns))
-            return err_set(err, "roleRef.namespace must be a string");
-        ns = json_string_value(jns);
-    }
-    jkind = json_object_get(ref, "kind");
-    if (jkind != NULL && !json_is_null(jkind)) {
-        const char *kind = json_string_value(jkind);
-
-        if (kind == NULL)
-            return err_set(err, "roleRef.kind must be a string");
-        if (strcmp(kind, "Role") == 0)
-            bd->ref_kind = RBAC_ROLE;
-        else if (strcmp(kind, "ClusterRole") == 0)
-            bd->ref_kind = RBAC_CLUSTER_ROLE;
-        else
-            return err_set(err,
-                           "roleRef.kind must be Role or ClusterRole, not "
-                           "\"%s\"",
-                           kind);
-    } else if (legacy) {
-        /* OpenShift's roleRef: a namespace names a Role, none a ClusterRole. */
-        bd->ref_kind = ns[0] != '\0' ? RBAC_ROLE : RBAC_CLUSTER_ROLE;
-    } else {
-        return err_set(err, "roleRef.kind must be a string");
-    }
-    if (ns[0] != '\0' && strcmp(ns, bd->ns) != 0)
-        return err_set(err, "roleRef.namespace must be the binding's own");
-    if (bd->kind == RBAC_CLUSTER_ROLE_BINDING && bd->ref_kind == RBAC_ROLE)
-        return err_set(err, "roleRef.kind must be ClusterRole in a "
-                            "ClusterRoleBinding");
-    bd->ref_name = strdup(name);
-    if (bd->ref_name == NULL)
-        return err_set(err, "out of memory");
-    return 0;
-}
-
-static struct rbac_binding *rbac_parse_binding(const json_t *obj,
-                                               enum rbac_kind kind,
-                                               const char *ns, const char *name,
-                                               int legacy, struct err *err)
-{
-    struct rbac_binding *bd = NULL, *ret = NULL;
-    int used_names = 0;
-
-    bd = calloc(1, sizeof(*bd));
-    if (bd == NULL || (bd->ns = strdup(ns)) == NULL ||
-        (bd->name = strdup(name)) == NULL) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    bd->kind = kind;
-    if (rbac_parse_role_ref(bd, obj, legacy, err) != 0)
-        goto out;
-    if (legacy) {
-        used_names = rbac_parse_names(bd, obj, err);
-        if (used_names < 0)
-            goto out;
-    }
-    if (!used_names && rbac_parse_subjects(bd, json_object_get(obj, "subjects"),
-                                           legacy, err) != 0)
-        goto out;
-    ret = bd;
-    bd = NULL;
-out:
-    rbac_binding_free(bd);
-    return ret;
-}
-
-static struct rbac_sa *rbac_parse_sa(const json_t *obj, const char *ns,
-                                     const char *name, struct err *err)
-{
-    struct rbac_sa *sa = NULL, *ret = NULL;
-    const json_t *ips = json_object_get(obj, "imagePullSecrets");
-    size_t i;
-    json_t *e;
-
-    if (ips != NULL && !json_is_null(ips)) {
-        if (!json_is_array(ips)) {
-            err_set(err, "imagePullSecrets must be a list");
-            goto out;
-        }
-        json_array_foreach(ips, i, e)
-        {
-            const json_t *n = json_object_get(e, "name");
-
-            if (!json_is_object(e)) {
-                err_set(err, "imagePullSecrets[%zu] must be an object", i);
-                goto out;
-            }
-            if (n != NULL && !json_is_null(n) && !json_is_string(n)) {
-                err_set(err, "imagePullSecrets[%zu].name must be a string", i);
-                goto out;
-            }
-        }
-    }
-    sa = calloc(1, sizeof(*sa));
-    if (sa == NULL || (sa->ns = strdup(ns)) == NULL ||
-        (sa->name = strdup(name)) == NULL ||
-        (sa->secrets =
-             json_is_array(ips) ? json_deep_copy(ips) : json_array()) == NULL) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    ret = sa;
-    sa = NULL;
-out:
-    rbac_sa_free(sa);
-    return ret;
-}
-
-/*
- * Which of our kinds obj is. Returns 1 and sets *kind and *legacy, or 0
- * when the object is not one we index (another kind, or an RBAC kind name
- * of some other API group).
- */
-static int rbac_classify(const char *kind, const char *api, enum rbac_kind *out,
-                         int *legacy)
-{
-    int k;
-
-    *legacy = 0;
-    if (strcmp(kind, "ServiceAccount") == 0) {
-        *out = RBAC_SERVICE_ACCOUNT;
-        return api == NULL || strcmp(api, "v1") == 0;
-    }
-    for (k = 0; k < RBAC_SERVICE_ACCOUNT; k++) {
-        if (strcmp(kind, rbac_kind_names[k]) == 0)
-            break;
-    }
-    if (k == RBAC_SERVICE_ACCOUNT)
-        return 0;
-    *out = (enum rbac_kind)k;
-    if (api == NULL || strncmp(api, "rbac.authorization.k8s.io/", 26) == 0)
-        return 1;
-    if (strcmp(api, "authorization.openshift.io/v1") == 0 ||
-        strcmp(api, "v1") == 0) {
-        *legacy = 1; /* "v1": how OpenShift 3 printed these kinds */
-        return 1;
-    }
-    return 0;
-}
-
-/* ---- staging: everything is parsed before anything is stored ---- */
-
-struct rbac_item {
-    enum rbac_kind kind;
-    void *obj; /* owned until committed */
-};
-
-struct rbac_batch {
-    struct rbac_item *v;
-    size_t n, cap;
-};
-
-static void rbac_batch_free(struct rbac_batch *b)
-{
-    size_t i;
-
-    for (i = 0; i < b->n; i++)
-        rbac_obj_free(b->v[i].kind, b->v[i].obj);
-    free(b->v);
-    b->v = NULL;
-    b->n = b->cap = 0;
-}
-
-static int rbac_batch_push(struct rbac_batch *b, enum rbac_kind kind, void *obj)
-{
-    if (b->n == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 8;
-        struct rbac_item *nv;
-
-        if (ncap > SIZE_MAX / sizeof(*nv))
-            return -1;
-        nv = realloc(b->v, ncap * sizeof(*nv));
-        if (nv == NULL)
-            return -1;
-        b->v = nv;
-        b->cap = ncap;
-    }
-    b->v[b->n].kind = kind;
-    b->v[b->n].obj = obj;
-    b->n++;
-    return 0;
-}
-
-/* err = "<where> (<what>): <msg>", dropping the parts that are NULL. */
-static int rbac_fail(struct err *err, const char *where, const char *what,
-                     const char *msg)
-{
-    if (where != NULL && what != NULL)
-        return err_set(err, "%s (%s): %s", where, what, msg);
-    if (where != NULL || what != NULL)
-        return err_set(err, "%s: %s", where != NULL ? where : what, msg);
-    return err_set(err, "%s", msg);
-}
-
-/* Parse one object (where: "items[3]", or NULL at the top) into batch. */
-static int rbac_stage(const json_t *obj, const char *where,
-                      struct rbac_batch *batch, struct err *err)
-{
-    const json_t *md, *japi, *jns;
-    const char *kind, *api = NULL, *name, *ns = "";
-    enum rbac_kind k;
-    int legacy;
-    char what[192];
-    struct err inner = {{0}};
-    void *parsed = NULL;
-
-    if (!json_is_object(obj))
-        return rbac_fail(err, where, NULL,
-                         where != NULL ? "must be an object"
-                                       : "the document must be an object");
-    kind = json_string_value(json_object_get(obj, "kind"));
-    if (kind == NULL)
-        return rbac_fail(err, where, NULL, "kind must be a string");
-    japi = json_object_get(obj, "apiVersion");
-    if (japi != NULL && !json_is_null(japi)) {
-        api = json_string_value(japi);
-        if (api == NULL)
-            return rbac_fail(err, where, kind, "apiVersion must be a string");
-    }
-    if (!rbac_classify(kind, api, &k, &legacy))
-        return 0;
-    md = json_object_get(obj, "metadata");
-    if (!json_is_object(md))
-        return rbac_fail(err, where, kind, "metadata must be an object");
-    name = json_string_value(json_object_get(md, "name"));
-    if (name == NULL || name[0] == '\0')
-        return rbac_fail(err, where, kind,
-                         "metadata.name must be a non-empty string");
-    if (k == RBAC_ROLE || k == RBAC_ROLE_BINDING || k == RBAC_SERVICE_ACCOUNT) {
-        jns = json_object_get(md, "namespace");
-        ns = json_string_value(jns);
-        if (ns == NULL || ns[0] == '\0') {
-            snprintf(what, sizeof(what), "%s %s", kind, name);
-            return rbac_fail(err, where, what,
-                             "metadata.namespace must be a non-empty string");
-        }
-        snprintf(what, sizeof(what), "%s %s/%s", kind, ns, name);
-    } else {
-        snprintf(what, sizeof(what), "%s %s", kind, name);
-    }
-    switch (k) {
-    case RBAC_ROLE:
-    case RBAC_CLUSTER_ROLE:
-        parsed = rbac_parse_role(obj, k, ns, name, legacy, &inner);
-        break;
-    case RBAC_ROLE_BINDING:
-    case RBAC_CLUSTER_ROLE_BINDING:
-        parsed = rbac_parse_binding(obj, k, ns, name, legacy, &inner);
-        break;
-    case RBAC_SERVICE_ACCOUNT:
-        parsed = rbac_parse_sa(obj, ns, name, &inner);
-        break;
-    case RBAC_NKINDS:
-        break;
-    }
-    if (parsed == NULL)
-        return rbac_fail(err, where, what, inner.msg);
-    if (rbac_batch_push(batch, k, parsed) != 0) {
-        rbac_obj_free(k, parsed);
-        return rbac_fail(err, where, what, "out of memory");
-    }
-    return 0;
-}
-
 /* ---- the indexes ---- */
 
 /* The index key of subject key s for binding bd. */
-static int rbac_index_key(struct rbac_key *k, const struct rbac_binding *bd,
+static int rbac_index_key(struct rbackey *k, const struct rbacobj_binding *bd,
                           const char *s)
 {
-    if (bd->kind == RBAC_ROLE_BINDING)
-        return rbac_key_pair(k, bd->ns, s);
+    if (bd->kind == RBACOBJ_ROLE_BINDING)
+        return rbackey_pair(k, bd->ns, s);
     k->len = 0;
-    return rbac_key_str(k, s);
+    return rbackey_str(k, s);
 }
 
 static struct strmap *rbac_index_of(const struct rbac *rb,
-                                    const struct rbac_binding *bd)
+                                    const struct rbacobj_binding *bd)
 {
-    return bd->kind == RBAC_ROLE_BINDING ? rb->ns_index : rb->cluster_index;
+    return bd->kind == RBACOBJ_ROLE_BINDING ? rb->ns_index : rb->cluster_index;
 }
 
 static void rbac_posting_free(struct rbac_posting *p)
@@ -898,13 +116,13 @@ static void rbac_posting_free(struct rbac_posting *p)
 }
 
 /* Remove bd from every posting it is in (tolerates partial indexing). */
-static void rbac_unindex(struct rbac *rb, const struct rbac_binding *bd)
+static void rbac_unindex(struct rbac *rb, const struct rbacobj_binding *bd)
 {
     struct strmap *m = rbac_index_of(rb, bd);
-    struct rbac_key k;
+    struct rbackey k;
     size_t i, j;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     for (i = 0; i < bd->n_keys; i++) {
         struct rbac_posting *p;
 
@@ -924,14 +142,14 @@ static void rbac_unindex(struct rbac *rb, const struct rbac_binding *bd)
             rbac_posting_free(p);
         }
     }
-    rbac_key_release(&k);
+    rbackey_release(&k);
 }
 
-static int rbac_posting_push(struct rbac_posting *p, struct rbac_binding *bd)
+static int rbac_posting_push(struct rbac_posting *p, struct rbacobj_binding *bd)
 {
     if (p->n == p->cap) {
         size_t ncap = p->cap * 2;
-        struct rbac_binding **nv;
+        struct rbacobj_binding **nv;
 
         if (ncap > SIZE_MAX / sizeof(*nv))
             return -1;
@@ -951,14 +169,14 @@ static int rbac_posting_push(struct rbac_posting *p, struct rbac_binding *bd)
     return 0;
 }
 
-static int rbac_index(struct rbac *rb, struct rbac_binding *bd)
+static int rbac_index(struct rbac *rb, struct rbacobj_binding *bd)
 {
     struct strmap *m = rbac_index_of(rb, bd);
-    struct rbac_key k;
+    struct rbackey k;
     size_t i;
     int rc = -1;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     for (i = 0; i < bd->n_keys; i++) {
         struct rbac_posting *p;
 
@@ -984,7 +202,7 @@ static int rbac_index(struct rbac *rb, struct rbac_binding *bd)
     }
     rc = 0;
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
@@ -994,21 +212,21 @@ static void rbac_slot_free(struct rbac_slot *s)
 {
     if (s == NULL)
         return;
-    rbac_role_free(s->src);
+    rbacobj_role_free(s->src);
     free(s->key);
     free(s);
 }
 
 /* The slot of role kind ns/name; with create, made when missing. */
-static struct rbac_slot *rbac_slot_get(struct rbac *rb, enum rbac_kind kind,
+static struct rbac_slot *rbac_slot_get(struct rbac *rb, enum rbacobj_kind kind,
                                        const char *ns, const char *name,
                                        int create)
 {
     struct rbac_slot *s = NULL, *ret = NULL;
-    struct rbac_key k;
+    struct rbackey k;
 
-    rbac_key_init(&k);
-    if (rbac_key_pair(&k, ns, name) != 0)
+    rbackey_init(&k);
+    if (rbackey_pair(&k, ns, name) != 0)
         goto out;
     ret = strmap_get(rb->objs[kind], k.p, k.len);
     if (ret != NULL || !create)
@@ -1026,7 +244,7 @@ static struct rbac_slot *rbac_slot_get(struct rbac *rb, enum rbac_kind kind,
     s = NULL;
 out:
     rbac_slot_free(s);
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return ret;
 }
 
@@ -1040,18 +258,18 @@ static void rbac_slot_gc(struct rbac *rb, struct rbac_slot *s)
 }
 
 /* Free a stored binding, letting go of its slot. */
-static void rbac_binding_release(struct rbac *rb, struct rbac_binding *bd)
+static void rbac_binding_release(struct rbac *rb, struct rbacobj_binding *bd)
 {
     if (bd != NULL && bd->slot != NULL) {
         bd->slot->refs--;
         rbac_slot_gc(rb, bd->slot);
     }
-    rbac_binding_free(bd);
+    rbacobj_binding_free(bd);
 }
 
 /* ---- storing ---- */
 
-static int rbac_commit_role(struct rbac *rb, struct rbac_role *r)
+static int rbac_commit_role(struct rbac *rb, struct rbacobj_role *r)
 {
     struct rbac_slot *s = rbac_slot_get(rb, r->kind, r->ns, r->name, 1);
 
@@ -1059,27 +277,27 @@ static int rbac_commit_role(struct rbac *rb, struct rbac_role *r)
         return -1;
     if (s->src == NULL)
         rb->n_roles++;
-    rbac_role_free(s->src);
+    rbacobj_role_free(s->src);
     s->src = r;
     return 0;
 }
 
-static int rbac_commit_binding(struct rbac *rb, struct rbac_binding *bd)
+static int rbac_commit_binding(struct rbac *rb, struct rbacobj_binding *bd)
 {
     struct strmap *m = rb->objs[bd->kind];
-    struct rbac_binding *old = NULL;
-    struct rbac_key k;
+    struct rbacobj_binding *old = NULL;
+    struct rbackey k;
     void *prev = NULL;
     int rc = -1;
 
-    rbac_key_init(&k);
-    bd->slot =
-        rbac_slot_get(rb, bd->ref_kind, bd->ref_kind == RBAC_ROLE ? bd->ns : "",
-                      bd->ref_name, 1);
+    rbackey_init(&k);
+    bd->slot = rbac_slot_get(rb, bd->ref_kind,
+                             bd->ref_kind == RBACOBJ_ROLE ? bd->ns : "",
+                             bd->ref_name, 1);
     if (bd->slot == NULL)
         goto out;
     bd->slot->refs++;
-    if (rbac_key_pair(&k, bd->ns, bd->name) != 0 ||
+    if (rbackey_pair(&k, bd->ns, bd->name) != 0 ||
         strmap_put(m, k.p, k.len, bd, &prev) != 0)
         goto out;
     old = prev;
@@ -1096,24 +314,25 @@ out:
     rbac_binding_release(rb, old);
     if (rc != 0)
         rbac_binding_release(rb, bd);
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
-static int rbac_commit_sa(struct rbac *rb, struct rbac_sa *sa)
+static int rbac_commit_sa(struct rbac *rb, struct rbacobj_sa *sa)
 {
-    struct rbac_key k;
+    struct rbackey k;
     void *old = NULL;
     int rc = -1;
 
-    rbac_key_init(&k);
-    if (rbac_key_pair(&k, sa->ns, sa->name) != 0 ||
-        strmap_put(rb->objs[RBAC_SERVICE_ACCOUNT], k.p, k.len, sa, &old) != 0)
+    rbackey_init(&k);
+    if (rbackey_pair(&k, sa->ns, sa->name) != 0 ||
+        strmap_put(rb->objs[RBACOBJ_SERVICE_ACCOUNT], k.p, k.len, sa, &old) !=
+            0)
         goto out;
-    rbac_sa_free(old);
+    rbacobj_sa_free(old);
     rc = 0;
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
@@ -1122,27 +341,27 @@ out:
  * The index owns it afterwards, even on failure (ENOMEM), so it->obj is
  * cleared either way.
  */
-static int rbac_commit(struct rbac *rb, struct rbac_item *it)
+static int rbac_commit(struct rbac *rb, struct rbacobj_item *it)
 {
     int rc = -1;
 
     switch (it->kind) {
-    case RBAC_ROLE:
-    case RBAC_CLUSTER_ROLE:
+    case RBACOBJ_ROLE:
+    case RBACOBJ_CLUSTER_ROLE:
         rc = rbac_commit_role(rb, it->obj);
         if (rc != 0)
-            rbac_role_free(it->obj);
+            rbacobj_role_free(it->obj);
         break;
-    case RBAC_ROLE_BINDING:
-    case RBAC_CLUSTER_ROLE_BINDING:
+    case RBACOBJ_ROLE_BINDING:
+    case RBACOBJ_CLUSTER_ROLE_BINDING:
         rc = rbac_commit_binding(rb, it->obj); /* frees it on failure */
         break;
-    case RBAC_SERVICE_ACCOUNT:
+    case RBACOBJ_SERVICE_ACCOUNT:
         rc = rbac_commit_sa(rb, it->obj);
         if (rc != 0)
-            rbac_sa_free(it->obj);
+            rbacobj_sa_free(it->obj);
         break;
-    case RBAC_NKINDS:
+    case RBACOBJ_NKINDS:
         break;
     }
     it->obj = NULL;
@@ -1151,42 +370,16 @@ static int rbac_commit(struct rbac *rb, struct rbac_item *it)
 
 int rbac_put(struct rbac *rb, const json_t *obj, struct err *err)
 {
-    struct rbac_batch batch = {NULL, 0, 0};
-    const char *kind;
-    const json_t *items;
-    size_t i, len;
+    struct rbacobj_batch batch = {NULL, 0, 0};
+    size_t i;
     int rc = -1;
 
     if (rb == NULL || obj == NULL) {
         err_set(err, "rbac_put: no index or no object");
         goto out;
     }
-    kind = json_string_value(json_object_get(obj, "kind"));
-    items = json_object_get(obj, "items");
-    len = kind != NULL ? strlen(kind) : 0;
-    if (len >= 4 && strcmp(kind + len - 4, "List") == 0 && items != NULL) {
-        if (!json_is_null(items) && !json_is_array(items)) {
-            rbac_fail(err, NULL, kind, "items must be a list");
-            goto out;
-        }
-        for (i = 0; i < json_array_size(items); i++) {
-            const json_t *item = json_array_get(items, i);
-            const char *ik = json_string_value(json_object_get(item, "kind"));
-            char where[32];
-
-            snprintf(where, sizeof(where), "items[%zu]", i);
-            if (ik != NULL && strlen(ik) >= 4 &&
-                strcmp(ik + strlen(ik) - 4, "List") == 0 &&
-                json_object_get(item, "items") != NULL) {
-                rbac_fail(err, where, ik, "a List inside a List");
-                goto out;
-            }
-            if (rbac_stage(item, where, &batch, err) != 0)
-                goto out;
-        }
-    } else if (rbac_stage(obj, NULL, &batch, err) != 0) {
+    if (rbacobj_parse(obj, &batch, err) != 0)
         goto out;
-    }
     for (i = 0; i < batch.n; i++) {
         if (rbac_commit(rb, &batch.v[i]) != 0) {
             err_set(err, "out of memory");
@@ -1195,60 +388,62 @@ int rbac_put(struct rbac *rb, const json_t *obj, struct err *err)
     }
     rc = 0;
 out:
-    rbac_batch_free(&batch);
+    rbacobj_batch_free(&batch);
     return rc;
 }
 
 void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
                  const char *name)
 {
-    struct rbac_key k;
+    struct rbackey k;
     void *obj;
     int i;
 
     if (rb == NULL || kind == NULL || name == NULL)
         return;
-    for (i = 0; i < RBAC_NKINDS; i++) {
-        if (strcmp(kind, rbac_kind_names[i]) == 0)
+    for (i = 0; i < RBACOBJ_NKINDS; i++) {
+        if (strcmp(kind, rbacobj_kind_names[i]) == 0)
             break;
     }
-    if (i == RBAC_NKINDS)
+    if (i == RBACOBJ_NKINDS)
         return;
-    if (i == RBAC_CLUSTER_ROLE || i == RBAC_CLUSTER_ROLE_BINDING || ns == NULL)
+    if (i == RBACOBJ_CLUSTER_ROLE || i == RBACOBJ_CLUSTER_ROLE_BINDING ||
+        ns == NULL)
         ns = "";
-    rbac_key_init(&k);
-    if (i == RBAC_ROLE || i == RBAC_CLUSTER_ROLE) {
-        struct rbac_slot *s = rbac_slot_get(rb, (enum rbac_kind)i, ns, name, 0);
+    rbackey_init(&k);
+    if (i == RBACOBJ_ROLE || i == RBACOBJ_CLUSTER_ROLE) {
+        struct rbac_slot *s =
+            rbac_slot_get(rb, (enum rbacobj_kind)i, ns, name, 0);
 
         if (s != NULL && s->src != NULL) {
-            rbac_role_free(s->src);
+            rbacobj_role_free(s->src);
             s->src = NULL;
             rb->n_roles--;
             rbac_slot_gc(rb, s);
         }
         goto out;
     }
-    if (rbac_key_pair(&k, ns, name) != 0)
+    if (rbackey_pair(&k, ns, name) != 0)
         goto out;
     obj = strmap_remove(rb->objs[i], k.p, k.len);
     if (obj == NULL)
         goto out;
-    if (i == RBAC_SERVICE_ACCOUNT) {
-        rbac_sa_free(obj);
+    if (i == RBACOBJ_SERVICE_ACCOUNT) {
+        rbacobj_sa_free(obj);
         goto out;
     }
     rbac_unindex(rb, obj);
     rbac_binding_release(rb, obj);
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
 }
 
 /* ---- queries ---- */
 
 /* The role bd refers to, with the bootstrap fallback; NULL if none. */
-static const struct rbac_role *rbac_resolve(const struct rbac_binding *bd)
+static const struct rbacobj_role *rbac_resolve(const struct rbacobj_binding *bd)
 {
-    const struct rbac_role *r = bd->slot->src;
+    const struct rbacobj_role *r = bd->slot->src;
 
     if (r != NULL && !r->defer)
         return r;
@@ -1256,9 +451,9 @@ static const struct rbac_role *rbac_resolve(const struct rbac_binding *bd)
 }
 
 /* Who the service account is to the authorizer, in the authorizer's order. */
-static const char *const rbac_subject_words[4] = {"ServiceAccount", "Group",
-                                                  "Group " RBAC_SA_GROUP,
-                                                  "Group " RBAC_AUTHENTICATED};
+static const char *const rbac_subject_words[4] = {
+    "ServiceAccount", "Group", "Group " RBACOBJ_SA_GROUP,
+    "Group " RBACOBJ_AUTHENTICATED};
 
 /* One pass over the postings: stop at the first grant, or visit each. */
 struct rbac_visit {
@@ -1282,19 +477,19 @@ static int rbac_check_posting(const struct rbac_posting *p, size_t subject,
     if (p == NULL)
         return 0;
     for (i = 0; i < p->n; i++) {
-        const struct rbac_binding *bd = p->v[i];
-        const struct rbac_role *r = rbac_resolve(bd);
+        const struct rbacobj_binding *bd = p->v[i];
+        const struct rbacobj_role *r = rbac_resolve(bd);
 
         if (why != NULL)
             why->considered++;
-        if (!rbac_grants(r, vis->stream))
+        if (r == NULL || !rbacrule_grants(&r->grant, vis->stream))
             continue;
         vis->grants++;
         if (why != NULL) {
-            why->binding_kind = rbac_kind_names[bd->kind];
+            why->binding_kind = rbacobj_kind_names[bd->kind];
             why->binding_ns = bd->ns;
             why->binding_name = bd->name;
-            why->role_kind = rbac_kind_names[r->kind];
+            why->role_kind = rbacobj_kind_names[r->kind];
             why->role_name = r->name;
             why->role_bootstrap = r->bootstrap;
             why->subject = rbac_subject_words[subject];
@@ -1310,43 +505,43 @@ static void rbac_visit(const struct rbac *rb, const char *sa_ns,
                        const char *sa_name, const char *project,
                        struct rbac_visit *vis)
 {
-    struct rbac_key user, nsgroup, ik;
+    struct rbackey user, nsgroup, ik;
     const char *subjects[4];
     size_t i;
 
-    rbac_key_init(&user);
-    rbac_key_init(&nsgroup);
-    rbac_key_init(&ik);
+    rbackey_init(&user);
+    rbackey_init(&nsgroup);
+    rbackey_init(&ik);
     if (rb == NULL || sa_ns == NULL || sa_name == NULL || project == NULL ||
         vis->stream == NULL || sa_ns[0] == '\0' || sa_name[0] == '\0' ||
         project[0] == '\0')
         goto out;
     /* Who the service account is to the authorizer. On ENOMEM: deny. */
-    if (rbac_key_str(&user, "u:" RBAC_SA_USER_PREFIX) != 0 ||
-        rbac_key_str(&user, sa_ns) != 0 || rbac_key_str(&user, ":") != 0 ||
-        rbac_key_str(&user, sa_name) != 0 ||
-        rbac_key_str(&nsgroup, "g:" RBAC_SA_GROUP_PREFIX) != 0 ||
-        rbac_key_str(&nsgroup, sa_ns) != 0)
+    if (rbackey_str(&user, "u:" RBACOBJ_SA_USER_PREFIX) != 0 ||
+        rbackey_str(&user, sa_ns) != 0 || rbackey_str(&user, ":") != 0 ||
+        rbackey_str(&user, sa_name) != 0 ||
+        rbackey_str(&nsgroup, "g:" RBACOBJ_SA_GROUP_PREFIX) != 0 ||
+        rbackey_str(&nsgroup, sa_ns) != 0)
         goto out;
     subjects[0] = user.p;
     subjects[1] = nsgroup.p;
-    subjects[2] = "g:" RBAC_SA_GROUP;
-    subjects[3] = "g:" RBAC_AUTHENTICATED;
+    subjects[2] = "g:" RBACOBJ_SA_GROUP;
+    subjects[3] = "g:" RBACOBJ_AUTHENTICATED;
     for (i = 0; i < 4; i++) {
         /* ClusterRoleBindings first, as the authorizer visits them. */
         if (rbac_check_posting(
                 strmap_get(rb->cluster_index, subjects[i], strlen(subjects[i])),
                 i, vis))
             goto out;
-        if (rbac_key_pair(&ik, project, subjects[i]) != 0)
+        if (rbackey_pair(&ik, project, subjects[i]) != 0)
             goto out;
         if (rbac_check_posting(strmap_get(rb->ns_index, ik.p, ik.len), i, vis))
             goto out;
     }
 out:
-    rbac_key_release(&user);
-    rbac_key_release(&nsgroup);
-    rbac_key_release(&ik);
+    rbackey_release(&user);
+    rbackey_release(&nsgroup);
+    rbackey_release(&ik);
 }
 
 int rbac_may_pull_why(const struct rbac *rb, const char *sa_ns,
@@ -1383,14 +578,14 @@ const json_t *rbac_service_account_pull_secrets(const struct rbac *rb,
                                                 const char *ns,
                                                 const char *name)
 {
-    const struct rbac_sa *sa = NULL;
-    struct rbac_key k;
+    const struct rbacobj_sa *sa = NULL;
+    struct rbackey k;
 
-    rbac_key_init(&k);
+    rbackey_init(&k);
     if (rb != NULL && ns != NULL && name != NULL &&
-        rbac_key_pair(&k, ns, name) == 0)
-        sa = strmap_get(rb->objs[RBAC_SERVICE_ACCOUNT], k.p, k.len);
-    rbac_key_release(&k);
+        rbackey_pair(&k, ns, name) == 0)
+        sa = strmap_get(rb->objs[RBACOBJ_SERVICE_ACCOUNT], k.p, k.len);
+    rbackey_release(&k);
     return sa != NULL ? sa->secrets : NULL;
 }
 
@@ -1398,8 +593,8 @@ size_t rbac_binding_count(const struct rbac *rb)
 {
     if (rb == NULL)
         return 0;
-    return strmap_count(rb->objs[RBAC_ROLE_BINDING]) +
-           strmap_count(rb->objs[RBAC_CLUSTER_ROLE_BINDING]);
+    return strmap_count(rb->objs[RBACOBJ_ROLE_BINDING]) +
+           strmap_count(rb->objs[RBACOBJ_CLUSTER_ROLE_BINDING]);
 }
 
 size_t rbac_role_count(const struct rbac *rb)
@@ -1411,272 +606,37 @@ size_t rbac_role_count(const struct rbac *rb)
 
 /* ---- bootstrap roles ---- */
 
-/*
- * OpenShift's bootstrap definitions of the roles that matter for pulls,
- * from openshift/openshift-apiserver pkg/bootstrappolicy/policy.go
- * (GetOpenshiftBootstrapClusterRoles) and namespace_policy.go
- * (shared-resource-viewer), cluster-admin from kubernetes
- * plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go. Small roles
- * are complete; for the aggregated admin, edit, view and cluster-reader
- * only the image.openshift.io rules of their OpenShift aggregate-to-*
- * parts are kept (system:openshift:aggregate-to-{admin,edit,view,
- * cluster-reader}), which is all this index looks at.
- *
- * view and cluster-reader: OpenShift's aggregate-to-view leaves `get
- * imagestreams/layers` commented out ("TODO let them pull images?"), but
- * registry-viewer carries the label rbac.authorization.k8s.io/aggregate-to-
- * view (openshift-apiserver pkg/bootstrappolicy/policy.go), so on OpenShift 4
- * the aggregation controller copies its rules into view, and cluster-reader
- * aggregates every aggregate-to-view role too. Their definitions below hold
- * registry-viewer's layers rule, as a live cluster's filled roles do; a
- * source that holds the filled role is used as it is.
- */
-struct rbac_boot_rule {
-    const char *const *verbs;
-    const char *const *groups;
-    const char *const *resources;
-    const char *const *names;
-    const char *const *urls;
-};
-
-struct rbac_boot_role {
-    const char *ns; /* "" for a ClusterRole */
-    const char *name;
-    const struct rbac_boot_rule *rules;
-    size_t n;
-};
-
-#define RBAC_L(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define RBAC_READ   RBAC_L("get", "list", "watch")
-#define RBAC_RW                                                                \
-    RBAC_L("get", "list", "watch", "create", "update", "patch", "delete",      \
-           "deletecollection")
-#define RBAC_IMAGE    RBAC_L("image.openshift.io", "")
-#define RBAC_LAYERS   RBAC_L("imagestreams/layers")
-#define RBAC_N(rules) (sizeof(rules) / sizeof((rules)[0]))
-
-static const struct rbac_boot_rule rbac_boot_cluster_admin[] = {
-    {RBAC_L("*"), RBAC_L("*"), RBAC_L("*"), NULL, NULL},
-    {RBAC_L("*"), NULL, NULL, NULL, RBAC_L("*")},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_puller[] = {
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_pusher[] = {
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_builder[] = {
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreams"), NULL, NULL},
-    {RBAC_L("update"), RBAC_L("build.openshift.io", ""),
-     RBAC_L("builds/details"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L("build.openshift.io", ""), RBAC_L("builds"), NULL,
-     NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_image_signer[] = {
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_L("images", "imagestreams/layers"), NULL,
-     NULL},
-    {RBAC_L("create", "delete"), RBAC_IMAGE, RBAC_L("imagesignatures"), NULL,
-     NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_registry_viewer[] = {
-    {RBAC_READ, RBAC_IMAGE,
-     RBAC_L("imagestreamimages", "imagestreammappings", "imagestreams",
-            "imagestreamtags", "imagetags"),
-     NULL, NULL},
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("namespaces"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L("project.openshift.io", ""), RBAC_L("projects"),
-     NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_registry_editor[] = {
-    {RBAC_RW, RBAC_L(""), RBAC_L("serviceaccounts", "secrets"), NULL, NULL},
-    {RBAC_RW, RBAC_IMAGE,
-     RBAC_L("imagestreamimages", "imagestreammappings", "imagestreams",
-            "imagestreams/secrets", "imagestreamtags", "imagetags"),
-     NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreamimports"), NULL, NULL},
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("namespaces"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L("project.openshift.io", ""), RBAC_L("projects"),
-     NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_registry_admin[] = {
-    {RBAC_RW, RBAC_L(""), RBAC_L("serviceaccounts", "secrets"), NULL, NULL},
-    {RBAC_RW, RBAC_IMAGE,
-     RBAC_L("imagestreamimages", "imagestreammappings", "imagestreams",
-            "imagestreams/secrets", "imagestreamtags", "imagetags"),
-     NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreamimports"), NULL, NULL},
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_RW, RBAC_L("authorization.openshift.io", ""),
-     RBAC_L("rolebindings", "roles"), NULL, NULL},
-    {RBAC_RW, RBAC_L("rbac.authorization.k8s.io"),
-     RBAC_L("roles", "rolebindings"), NULL, NULL},
-    {RBAC_L("create"), RBAC_L("authorization.openshift.io", ""),
-     RBAC_L("localresourceaccessreviews", "localsubjectaccessreviews",
-            "subjectrulesreviews"),
-     NULL, NULL},
-    {RBAC_L("create"), RBAC_L("authorization.k8s.io"),
-     RBAC_L("localsubjectaccessreviews"), NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("namespaces"), NULL, NULL},
-    {RBAC_L("get", "delete"), RBAC_L("project.openshift.io", ""),
-     RBAC_L("projects"), NULL, NULL},
-    {RBAC_L("create"), RBAC_L("authorization.openshift.io", ""),
-     RBAC_L("resourceaccessreviews", "subjectaccessreviews"), NULL, NULL},
-};
-
-/* admin and edit: the image rules of system:openshift:aggregate-to-*. */
-static const struct rbac_boot_rule rbac_boot_edit[] = {
-    {RBAC_RW, RBAC_IMAGE,
-     RBAC_L("imagestreams", "imagestreammappings", "imagestreamtags",
-            "imagetags", "imagestreamimages", "imagestreams/secrets"),
-     NULL, NULL},
-    {RBAC_READ, RBAC_IMAGE, RBAC_L("imagestreams/status"), NULL, NULL},
-    {RBAC_L("get", "update"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("create"), RBAC_IMAGE, RBAC_L("imagestreamimports"), NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_view[] = {
-    {RBAC_READ, RBAC_IMAGE,
-     RBAC_L("imagestreams", "imagestreammappings", "imagestreamtags",
-            "imagetags", "imagestreamimages"),
-     NULL, NULL},
-    {RBAC_READ, RBAC_IMAGE, RBAC_L("imagestreams/status"), NULL, NULL},
-    /* aggregated from registry-viewer (aggregate-to-view) */
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_cluster_reader[] = {
-    {RBAC_READ, RBAC_IMAGE, RBAC_L("images", "imagesignatures"), NULL, NULL},
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-};
-
-static const struct rbac_boot_rule rbac_boot_shared_resource_viewer[] = {
-    {RBAC_READ, RBAC_L("template.openshift.io", ""), RBAC_L("templates"), NULL,
-     NULL},
-    {RBAC_READ, RBAC_IMAGE,
-     RBAC_L("imagestreams", "imagestreamtags", "imagetags",
-            "imagestreamimages"),
-     NULL, NULL},
-    {RBAC_L("get"), RBAC_IMAGE, RBAC_LAYERS, NULL, NULL},
-    {RBAC_L("get"), RBAC_L(""), RBAC_L("configmaps"), NULL, NULL},
-};
-
-static const struct rbac_boot_role rbac_boot_roles[] = {
-    {"", "cluster-admin", rbac_boot_cluster_admin,
-     RBAC_N(rbac_boot_cluster_admin)},
-    {"", "system:image-puller", rbac_boot_image_puller,
-     RBAC_N(rbac_boot_image_puller)},
-    {"", "system:image-pusher", rbac_boot_image_pusher,
-     RBAC_N(rbac_boot_image_pusher)},
-    {"", "system:image-builder", rbac_boot_image_builder,
-     RBAC_N(rbac_boot_image_builder)},
-    {"", "system:image-signer", rbac_boot_image_signer,
-     RBAC_N(rbac_boot_image_signer)},
-    {"", "registry-viewer", rbac_boot_registry_viewer,
-     RBAC_N(rbac_boot_registry_viewer)},
-    {"", "registry-editor", rbac_boot_registry_editor,
-     RBAC_N(rbac_boot_registry_editor)},
-    {"", "registry-admin", rbac_boot_registry_admin,
-     RBAC_N(rbac_boot_registry_admin)},
-    {"", "admin", rbac_boot_edit, RBAC_N(rbac_boot_edit)},
-    {"", "edit", rbac_boot_edit, RBAC_N(rbac_boot_edit)},
-    {"", "view", rbac_boot_view, RBAC_N(rbac_boot_view)},
-    {"", "cluster-reader", rbac_boot_cluster_reader,
-     RBAC_N(rbac_boot_cluster_reader)},
-    {"openshift", "shared-resource-viewer", rbac_boot_shared_resource_viewer,
-     RBAC_N(rbac_boot_shared_resource_viewer)},
-};
-
-/* A JSON list of a NULL-terminated string list; NULL list: NULL. */
-static json_t *rbac_boot_list(const char *const *l)
-{
-    json_t *a;
-
-    if (l == NULL)
-        return NULL;
-    a = json_array();
-    for (; a != NULL && *l != NULL; l++) {
-        if (json_array_append_new(a, json_string(*l)) != 0) {
-            json_decref(a);
-            a = NULL;
-        }
-    }
-    return a;
-}
-
-/* The bootstrap rules as PolicyRule JSON, so they compile like the source's. */
-static json_t *rbac_boot_rules_json(const struct rbac_boot_role *br)
-{
-    json_t *rules = json_array();
-    size_t i;
-
-    for (i = 0; rules != NULL && i < br->n; i++) {
-        const struct rbac_boot_rule *r = &br->rules[i];
-        json_t *o = json_object();
-        int bad = o == NULL;
-
-        if (!bad && r->verbs != NULL)
-            bad = json_object_set_new(o, "verbs", rbac_boot_list(r->verbs));
-        if (!bad && r->groups != NULL)
-            bad =
-                json_object_set_new(o, "apiGroups", rbac_boot_list(r->groups));
-        if (!bad && r->resources != NULL)
-            bad = json_object_set_new(o, "resources",
-                                      rbac_boot_list(r->resources));
-        if (!bad && r->names != NULL)
-            bad = json_object_set_new(o, "resourceNames",
-                                      rbac_boot_list(r->names));
-        if (!bad && r->urls != NULL)
-            bad = json_object_set_new(o, "nonResourceURLs",
-                                      rbac_boot_list(r->urls));
-        if (bad || json_array_append_new(rules, o) != 0) {
-            if (bad)
-                json_decref(o);
-            json_decref(rules);
-            rules = NULL;
-        }
-    }
-    return rules;
-}
-
 static int rbac_boot_load(struct rbac *rb)
 {
-    struct rbac_key k;
+    struct rbackey k;
     size_t i;
     int rc = -1;
 
-    rbac_key_init(&k);
-    for (i = 0; i < RBAC_N(rbac_boot_roles); i++) {
-        const struct rbac_boot_role *br = &rbac_boot_roles[i];
-        enum rbac_kind kind = br->ns[0] ? RBAC_ROLE : RBAC_CLUSTER_ROLE;
+    rbackey_init(&k);
+    for (i = 0; i < rbacboot_count(); i++) {
+        const char *ns, *name;
+        enum rbacobj_kind kind;
         json_t *obj = json_object();
-        struct rbac_role *r = NULL;
+        struct rbacobj_role *r = NULL;
 
+        rbacboot_name(i, &ns, &name);
+        kind = ns[0] ? RBACOBJ_ROLE : RBACOBJ_CLUSTER_ROLE;
         if (obj != NULL &&
-            json_object_set_new(obj, "rules", rbac_boot_rules_json(br)) == 0)
-            r = rbac_parse_role(obj, kind, br->ns, br->name, 0, NULL);
+            json_object_set_new(obj, "rules", rbacboot_rules(i)) == 0)
+            r = rbacobj_parse_role(obj, kind, ns, name, 0, NULL);
         json_decref(obj);
         if (r == NULL)
             goto out;
         r->bootstrap = 1;
-        if (rbac_key_pair(&k, br->ns, br->name) != 0 ||
+        if (rbackey_pair(&k, ns, name) != 0 ||
             strmap_put(rb->boot[kind], k.p, k.len, r, NULL) != 0) {
-            rbac_role_free(r);
+            rbacobj_role_free(r);
             goto out;
         }
     }
     rc = 0;
 out:
-    rbac_key_release(&k);
+    rbackey_release(&k);
     return rc;
 }
 
@@ -1690,12 +650,12 @@ struct rbac *rbac_new(const struct siphash_key *key)
 
     if (rb == NULL)
         goto out;
-    for (i = 0; i < RBAC_NKINDS; i++) {
+    for (i = 0; i < RBACOBJ_NKINDS; i++) {
         if ((rb->objs[i] = strmap_new(key)) == NULL)
             goto out;
     }
-    if ((rb->boot[RBAC_ROLE] = strmap_new(key)) == NULL ||
-        (rb->boot[RBAC_CLUSTER_ROLE] = strmap_new(key)) == NULL ||
+    if ((rb->boot[RBACOBJ_ROLE] = strmap_new(key)) == NULL ||
+        (rb->boot[RBACOBJ_CLUSTER_ROLE] = strmap_new(key)) == NULL ||
         (rb->ns_index = strmap_new(key)) == NULL ||
         (rb->cluster_index = strmap_new(key)) == NULL)
         goto out;
@@ -1713,7 +673,7 @@ enum rbac_vals { RBAC_VALS_OBJS, RBAC_VALS_SLOTS, RBAC_VALS_POSTINGS };
 
 /* Free a map and the values it holds (objects of kind, slots, postings). */
 static void rbac_map_free(struct strmap *m, enum rbac_vals vals,
-                          enum rbac_kind kind)
+                          enum rbacobj_kind kind)
 {
     size_t pos = 0;
     void *val;
@@ -1724,7 +684,7 @@ static void rbac_map_free(struct strmap *m, enum rbac_vals vals,
         else if (vals == RBAC_VALS_SLOTS)
             rbac_slot_free(val);
         else
-            rbac_obj_free(kind, val);
+            rbacobj_free(kind, val);
     }
     strmap_free(m);
 }
@@ -1736,16 +696,16 @@ void rbac_free(struct rbac *rb)
     if (rb == NULL)
         return;
     /* Bindings first: they point into slots, slots into rb->boot. */
-    for (i = 0; i < RBAC_NKINDS; i++) {
-        if (i != RBAC_ROLE && i != RBAC_CLUSTER_ROLE)
-            rbac_map_free(rb->objs[i], RBAC_VALS_OBJS, (enum rbac_kind)i);
+    for (i = 0; i < RBACOBJ_NKINDS; i++) {
+        if (i != RBACOBJ_ROLE && i != RBACOBJ_CLUSTER_ROLE)
+            rbac_map_free(rb->objs[i], RBAC_VALS_OBJS, (enum rbacobj_kind)i);
     }
-    rbac_map_free(rb->objs[RBAC_ROLE], RBAC_VALS_SLOTS, RBAC_ROLE);
-    rbac_map_free(rb->objs[RBAC_CLUSTER_ROLE], RBAC_VALS_SLOTS,
-                  RBAC_CLUSTER_ROLE);
-    for (i = 0; i < RBAC_NKINDS; i++)
-        rbac_map_free(rb->boot[i], RBAC_VALS_OBJS, (enum rbac_kind)i);
-    rbac_map_free(rb->ns_index, RBAC_VALS_POSTINGS, RBAC_NKINDS);
-    rbac_map_free(rb->cluster_index, RBAC_VALS_POSTINGS, RBAC_NKINDS);
+    rbac_map_free(rb->objs[RBACOBJ_ROLE], RBAC_VALS_SLOTS, RBACOBJ_ROLE);
+    rbac_map_free(rb->objs[RBACOBJ_CLUSTER_ROLE], RBAC_VALS_SLOTS,
+                  RBACOBJ_CLUSTER_ROLE);
+    for (i = 0; i < RBACOBJ_NKINDS; i++)
+        rbac_map_free(rb->boot[i], RBAC_VALS_OBJS, (enum rbacobj_kind)i);
+    rbac_map_free(rb->ns_index, RBAC_VALS_POSTINGS, RBACOBJ_NKINDS);
+    rbac_map_free(rb->cluster_index, RBAC_VALS_POSTINGS, RBACOBJ_NKINDS);
     free(rb);
 }
