@@ -1,10 +1,10 @@
-/* server.c - the HTTP(S) daemons: routing, answers, bodies, the graceful stop.
- */
+/* server.c - the libmicrohttpd daemons: routes, answers, the graceful stop. */
 /* sched_getaffinity */
 #define _GNU_SOURCE
 
 #include "server.h"
 
+#include "body.h"
 #include "jsonarena.h"
 #include "linger.h"
 #include "listen.h"
@@ -39,22 +39,16 @@
  * 40-container Deployment takes 80 KiB; a larger one spills to malloc. */
 #define JSON_ARENA_BYTES ((size_t)1 << 20)
 /*
- * A chunked (or otherwise unannounced) body that passes max_body cannot be
- * answered at once: libmicrohttpd 0.9.75 refuses MHD_queue_response() while
- * it is still reading a body (it accepts one only before the first byte of
- * the body, which is how a too large Content-Length gets its 413 without
- * being read, or after the last). So the rest is read and thrown away, and
- * the 413 goes out at the end; a client that keeps sending for longer than
- * this many more bytes or seconds is cut off without an answer.
- */
-#define DISCARD_MAX_BYTES ((unsigned long long)16 << 20)
-#define DISCARD_MAX_MS    10000
-/*
  * After a signal, a keep-alive connection that carried no request for this
  * long is idle and is closed; busy ones get Connection: close on their next
  * answer (see server_run).
  */
 #define SHUTDOWN_IDLE_MS 500
+
+/* A refused body's answer is the status body.h names. */
+_Static_assert(BODY_TOO_LARGE == MHD_HTTP_CONTENT_TOO_LARGE &&
+                   BODY_NO_ROOM == MHD_HTTP_SERVICE_UNAVAILABLE,
+               "body.h's statuses are HTTP's");
 
 enum route {
     ROUTE_OTHER,
@@ -73,13 +67,11 @@ static const char *const route_names[] = {
 
 struct server {
     const struct server_opts *opts;
-    size_t max_body;
-    size_t max_buffered;    /* bytes of bodies held at once, at most */
-    atomic_size_t buffered; /* bytes of bodies reserved now */
-    atomic_int stopping;    /* signal received: answers close the connection */
-    atomic_int stopped;     /* MHD_stop_daemon under way: no more lingering */
-    atomic_long active;     /* requests seen by on_request, not yet completed */
-    atomic_long conns;      /* connections open, on either listener */
+    struct body_budget budget; /* of request bodies held in memory */
+    atomic_int stopping; /* signal received: answers close the connection */
+    atomic_int stopped;  /* MHD_stop_daemon under way: no more lingering */
+    atomic_long active;  /* requests seen by on_request, not yet completed */
+    atomic_long conns;   /* connections open, on either listener */
     _Atomic long long last_request_ms; /* when the latest request began */
     atomic_int was_ready;              /* /readyz has answered 200 once */
     struct lingerer *lg;               /* error answers' sockets */
@@ -96,12 +88,7 @@ struct conn {
 struct request {
     enum route route;
     long long start_us; /* the end of the headers, for observe */
-    char *body;
-    size_t len, cap;
-    size_t reserved; /* bytes of s->buffered taken by this request */
-    unsigned reject; /* 413 or 503: the rest is discarded, then this answer */
-    unsigned long long discarded; /* bytes thrown away */
-    long long reject_ms;          /* when reject was set */
+    struct body body;
 };
 
 /* libmicrohttpd's own messages (they end with a newline, mostly). */
@@ -326,40 +313,6 @@ static long long content_length(struct MHD_Connection *c)
 }
 
 /*
- * Take n more bytes of the budget for request bodies held in memory (so that
- * many large bodies at once cannot exhaust memory). 0, or -1 when over it.
- */
-static int body_reserve(struct server *s, struct request *rq, size_t n)
-{
-    size_t was = atomic_fetch_add(&s->buffered, n);
-
-    if (was + n > s->max_buffered || was + n < was) {
-        atomic_fetch_sub(&s->buffered, n);
-        return -1;
-    }
-    rq->reserved += n;
-    return 0;
-}
-
-static void body_free(struct server *s, struct request *rq)
-{
-    atomic_fetch_sub(&s->buffered, rq->reserved);
-    rq->reserved = 0;
-    free(rq->body);
-    rq->body = NULL;
-    rq->len = rq->cap = 0;
-}
-
-/* Stop keeping the body: what still comes is discarded, then status goes. */
-static void body_reject(struct server *s, struct request *rq, unsigned status)
-{
-    rq->reject = status;
-    rq->reject_ms = monotime_ms();
-    rq->discarded = rq->len;
-    body_free(s, rq);
-}
-
-/*
  * First call for a request, after the headers: route, method, type and
  * announced size are decided here, before any of the body is read.
  */
@@ -415,71 +368,34 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
         return respond_error(s, c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                              "Content-Encoding %.40s is not supported", enc);
     clen = content_length(c);
-    if (clen >= 0 && (unsigned long long)clen > s->max_body)
+    if (clen >= 0 && (unsigned long long)clen > s->budget.max_body)
         return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                              "request body of %lld bytes is over the limit "
                              "of %zu bytes",
-                             clen, s->max_body);
-    if (clen > 0) {
-        /* Untouched pages of a large malloc cost no memory until filled. */
-        if (body_reserve(s, rq, (size_t)clen) != 0 ||
-            (rq->body = malloc((size_t)clen)) == NULL)
-            return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
-                                 "too many request bodies in memory; retry");
-        rq->cap = (size_t)clen;
-    }
+                             clen, s->budget.max_body);
+    if (clen > 0 && body_expect(&s->budget, &rq->body, (size_t)clen) != 0)
+        return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                             "too many request bodies in memory; retry");
     return MHD_YES;
 }
 
-/* A piece of the body. MHD_NO cuts the connection (see DISCARD_MAX_*). */
+/* A piece of the body. MHD_NO cuts the connection (see body_add). */
 static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
                                struct request *rq, const char *data,
                                size_t size)
 {
     int keep = rq->route == ROUTE_MUTATE || rq->route == ROUTE_VALIDATE;
 
-    if (rq->reject == 0 && size > s->max_body - rq->len)
-        body_reject(s, rq, MHD_HTTP_CONTENT_TOO_LARGE);
-    if (rq->reject == 0 && keep && size > rq->cap - rq->len) {
-        size_t cap = rq->cap < 65536 ? 65536 : rq->cap;
-        char *p;
-
-        while (cap - rq->len < size)
-            cap = cap > s->max_body / 2 ? s->max_body : cap * 2;
-        if (cap > rq->reserved &&
-            body_reserve(s, rq, cap - rq->reserved) != 0) {
-            body_reject(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
-        } else {
-            p = realloc(rq->body, cap);
-            if (p == NULL) {
-                body_reject(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
-            } else {
-                rq->body = p;
-                rq->cap = cap;
-            }
-        }
+    if (body_add(&s->budget, &rq->body, keep, data, size) != 0) {
+        struct conn *cn = conn_of(c);
+        log_msg(LOG_WARN,
+                "%s: request body refused (%u) and still coming after "
+                "%llu bytes: closing the connection",
+                route_names[rq->route], rq->body.reject, rq->body.discarded);
+        if (cn != NULL)
+            cn->linger = 1;
+        return MHD_NO;
     }
-    if (rq->reject != 0) {
-        rq->discarded += size;
-        if (rq->discarded > s->max_body + DISCARD_MAX_BYTES ||
-            monotime_ms() - rq->reject_ms > DISCARD_MAX_MS) {
-            struct conn *cn = conn_of(c);
-            log_msg(LOG_WARN,
-                    "%s: request body refused (%u) and still coming after "
-                    "%llu bytes: closing the connection",
-                    route_names[rq->route], rq->reject, rq->discarded);
-            if (cn != NULL)
-                cn->linger = 1;
-            return MHD_NO;
-        }
-        return MHD_YES;
-    }
-    if (!keep) {
-        rq->len += size; /* counted against the limit, not kept */
-        return MHD_YES;
-    }
-    memcpy(rq->body + rq->len, data, size);
-    rq->len += size;
     return MHD_YES;
 }
 
@@ -526,18 +442,18 @@ static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
     default:
         return MHD_NO; /* answered in on_headers */
     }
-    if (rq->reject == MHD_HTTP_CONTENT_TOO_LARGE)
+    if (rq->body.reject == BODY_TOO_LARGE)
         return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                              "request body of %llu bytes is over the limit "
                              "of %zu bytes",
-                             rq->discarded, s->max_body);
-    if (rq->reject != 0)
-        return respond_error(s, c, rq, rq->reject, NULL,
+                             rq->body.discarded, s->budget.max_body);
+    if (rq->body.reject != 0)
+        return respond_error(s, c, rq, rq->body.reject, NULL,
                              "too many request bodies in memory; retry");
     jsonarena_begin();
-    out = o->review(o->arg,
-                    rq->route == ROUTE_MUTATE ? REVIEW_MUTATE : REVIEW_VALIDATE,
-                    rq->body != NULL ? rq->body : "", rq->len, &status);
+    out = o->review(
+        o->arg, rq->route == ROUTE_MUTATE ? REVIEW_MUTATE : REVIEW_VALIDATE,
+        rq->body.data != NULL ? rq->body.data : "", rq->body.len, &status);
     jsonarena_end();
     if (out == NULL)
         return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
@@ -599,7 +515,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (rq == NULL)
         return;
-    body_free(s, rq);
+    body_free(&s->budget, &rq->body);
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&s->active, 1);
@@ -657,6 +573,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     struct tlscreds *tc = NULL;
     char where[LISTEN_NAME_MAX];
     const char *listen_spec;
+    size_t max_body;
     unsigned threads, timeout_s, max_conns, grace_s, reload_s, ticks;
     int lfd = -1, hfd = -1, signo, i, rc = -1;
     long cores;
@@ -674,11 +591,11 @@ int server_run(const struct server_opts *opts, struct err *err)
         err_set(err, "server: review callback, certificate and key needed");
         return -1;
     }
-    s.max_body = opts->max_body != 0 ? opts->max_body : DEFAULT_MAX_BODY;
-    s.max_buffered = opts->max_buffered != 0      ? opts->max_buffered
-                     : s.max_body > SIZE_MAX / 16 ? SIZE_MAX
-                                                  : 16 * s.max_body;
-    atomic_init(&s.buffered, 0);
+    max_body = opts->max_body != 0 ? opts->max_body : DEFAULT_MAX_BODY;
+    body_budget_init(&s.budget, max_body,
+                     opts->max_buffered != 0    ? opts->max_buffered
+                     : max_body > SIZE_MAX / 16 ? SIZE_MAX
+                                                : 16 * max_body);
     listen_spec = opts->listen != NULL ? opts->listen : DEFAULT_LISTEN;
     cores = cpu_count();
     threads = opts->threads != 0 ? opts->threads
@@ -745,7 +662,7 @@ int server_run(const struct server_opts *opts, struct err *err)
     lfd = -1; /* the daemon's now */
     log_msg(LOG_INFO,
             "listening on https://%s (%u threads, body limit %zu bytes%s)",
-            where, threads, s.max_body,
+            where, threads, max_body,
             opts->client_ca_file != NULL ? ", client certificates required"
                                          : "");
     if (hfd >= 0) {
