@@ -27,45 +27,42 @@ static void write_temp(char *path, const char *text)
     fclose(f);
 }
 
-static void test_readfile_whole_file(void **state)
+/* Files of each size read whole up to max bytes, and refused over it. */
+static void test_readfile_sizes(void **state)
 {
-    char path[] = "/tmp/readfile-XXXXXX";
-    struct err err = {{0}};
-    size_t len = 0;
-    char *buf;
+    static const struct {
+        const char *text;
+        size_t max;
+        const char *want_err; /* NULL: read whole */
+    } cases[] = {
+        {"kind: List\nitems: []\n", 1024, NULL},
+        {"kind: List\nitems: []\n", 21, NULL}, /* exactly max */
+        {"kind: List\nitems: []\n", 20, ": larger than 20 bytes"},
+        {"", 1024, NULL},
+    };
+    size_t i;
 
     (void)state;
-    write_temp(path, "kind: List\nitems: []\n");
-    buf = readfile_all(path, 1024, &len, &err);
-    assert_non_null(buf);
-    assert_int_equal(len, 21);
-    assert_string_equal(buf, "kind: List\nitems: []\n");
-    free(buf);
-    /* Exactly max bytes is fine, one more is not. */
-    buf = readfile_all(path, 21, &len, &err);
-    assert_non_null(buf);
-    free(buf);
-    assert_null(readfile_all(path, 20, &len, &err));
-    assert_int_equal(errno, 0);
-    assert_string_equal(strchr(err.msg, ':'), ": larger than 20 bytes");
-    unlink(path);
-}
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[] = "/tmp/readfile-XXXXXX";
+        struct err err = {{0}};
+        size_t len = 1;
+        char *buf;
 
-static void test_readfile_empty_file(void **state)
-{
-    char path[] = "/tmp/readfile-XXXXXX";
-    struct err err = {{0}};
-    size_t len = 1;
-    char *buf;
-
-    (void)state;
-    write_temp(path, "");
-    buf = readfile_all(path, 1024, &len, &err);
-    assert_non_null(buf);
-    assert_int_equal(len, 0);
-    assert_string_equal(buf, "");
-    free(buf);
-    unlink(path);
+        write_temp(path, cases[i].text);
+        buf = readfile_all(path, cases[i].max, &len, &err);
+        unlink(path);
+        if (cases[i].want_err == NULL) {
+            assert_non_null(buf);
+            assert_int_equal(len, strlen(cases[i].text));
+            assert_string_equal(buf, cases[i].text);
+        } else {
+            assert_null(buf);
+            assert_int_equal(errno, 0);
+            assert_string_equal(strchr(err.msg, ':'), cases[i].want_err);
+        }
+        free(buf);
+    }
 }
 
 static void test_readfile_pipe(void **state)
@@ -104,8 +101,7 @@ static void test_readfile_missing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_readfile_whole_file),
-        cmocka_unit_test(test_readfile_empty_file),
+        cmocka_unit_test(test_readfile_sizes),
         cmocka_unit_test(test_readfile_pipe),
         cmocka_unit_test(test_readfile_missing),
     };
