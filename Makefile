@@ -15,7 +15,7 @@ SANITIZE ?=
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(WARN) -D_POSIX_C_SOURCE=200809L -MMD -MP -Ipolicy -Iwebhook -Icerts
+CFLAGS  += $(WARN) -D_POSIX_C_SOURCE=200809L -MMD -MP -Ipolicy -Ilib -Iwebhook -Icerts
 
 ifneq ($(SANITIZE),)
 BUILD   := build/san
@@ -37,7 +37,7 @@ TEST_LIBS     := $(shell pkg-config --libs cmocka 2>/dev/null)
 POLICY_SRC  := $(wildcard policy/*.c)
 # The command line (main.c, cli.c, cmd_*.c) links into the program only.
 CMD_SRC     := webhook/main.c webhook/cli.c $(wildcard webhook/cmd_*.c)
-APP_SRC     := $(filter-out $(CMD_SRC),$(wildcard webhook/*.c certs/*.c))
+APP_SRC     := $(filter-out $(CMD_SRC),$(wildcard lib/*.c webhook/*.c certs/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c)
 
 POLICY_OBJ  := $(POLICY_SRC:%.c=$(BUILD)/%.o)
@@ -49,7 +49,8 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
                $(BUILD)/tests/test_jsonarena $(BUILD)/tests/test_log \
                $(BUILD)/tests/test_kubeconfig $(BUILD)/tests/test_metrics \
                $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen \
-               $(BUILD)/tests/test_lograte
+               $(BUILD)/tests/test_lograte $(BUILD)/tests/test_readfile \
+               $(BUILD)/tests/test_body $(BUILD)/tests/test_listen
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -208,14 +209,15 @@ bench: deps all $(BENCH_BIN)
 	BIN=$(BIN) BUILD=$(BUILD) hack/bench.sh
 
 # libFuzzer targets (clang): tests/fuzz/fuzz_X.c over policy/, the YAML
-# reader and the JSON arena, each run FUZZ_SECONDS by `make fuzz`.
+# reader (with lib/readfile.c, which it calls) and the JSON arena, each run
+# FUZZ_SECONDS by `make fuzz`.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_CFLAGS  := -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -Ipolicy -Iwebhook \
+FUZZ_CFLAGS  := -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -Ipolicy -Ilib -Iwebhook \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(POLICY_SRC) webhook/yamljson.c \
-                      webhook/jsonarena.c
+                      lib/readfile.c webhook/jsonarena.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags jansson yaml-0.1) -o $@ $^ \
 		$(shell pkg-config --libs jansson yaml-0.1)
@@ -223,7 +225,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(POLICY_SRC) webhook/yamljson.c \
 fuzz: deps $(FUZZ_BIN)
 	hack/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_BIN)
 
-FORMAT_SRC = $(wildcard policy/*.[ch] webhook/*.[ch] certs/*.[ch] tests/*.[ch] tests/*/*.[ch])
+FORMAT_SRC = $(wildcard policy/*.[ch] lib/*.[ch] webhook/*.[ch] certs/*.[ch] tests/*.[ch] tests/*/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:

@@ -22,7 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "yamljson.h"
+#include "readfile.h"
 
 #define CERTGEN_MAX_FILE  ((off_t)1 << 20)
 #define CERTGEN_MAX_HOSTS 100
@@ -209,7 +209,7 @@ static char *certgen_read(const char *dir, const char *name, size_t *len,
     *missing = 0;
     if (certgen_path(path, sizeof(path), dir, name, err) != 0)
         return NULL;
-    buf = yamljson_read_file(path, CERTGEN_MAX_FILE, len, &rerr);
+    buf = readfile_all(path, CERTGEN_MAX_FILE, len, &rerr);
     if (buf == NULL && errno == ENOENT)
         *missing = 1;
     else if (buf == NULL)

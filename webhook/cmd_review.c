@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "dirlist.h"
 #include "jsonout.h"
+#include "readfile.h"
 #include "replay.h"
 #include "review.h"
 #include "yamljson.h"
@@ -36,8 +37,8 @@ int cmd_review(int argc, char **argv)
         cli_bad("review takes one FILE, got also %s", o.args[1]);
     path = o.nargs == 1 ? o.args[0] : "-";
     st = cli_state(&o);
-    buf = yamljson_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
-                             CMD_REVIEW_MAX, &len, &err);
+    buf = readfile_all(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+                       CMD_REVIEW_MAX, &len, &err);
     if (buf != NULL)
         req = review_parse(buf, len, &err);
     if (req != NULL)

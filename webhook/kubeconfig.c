@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "base64.h"
+#include "readfile.h"
 #include "yamljson.h"
 
 #define KUBECONFIG_FILE_MAX  (16u << 20)
@@ -47,7 +48,7 @@ void kubeconfig_free(struct kubeconfig *kc)
 static char *kubeconfig_read_token(const char *path, struct err *err)
 {
     size_t len, start = 0;
-    char *buf = yamljson_read_file(path, KUBECONFIG_TOKEN_MAX, &len, err);
+    char *buf = readfile_all(path, KUBECONFIG_TOKEN_MAX, &len, err);
     char *tok = NULL;
 
     if (buf == NULL)
@@ -120,7 +121,7 @@ struct kubeconfig *kubeconfig_in_cluster(const char *sa_dir, struct err *err)
     tok = kubeconfig_read_token(kc->token_file, err);
     if (tok == NULL)
         goto fail;
-    ca = yamljson_read_file(kc->ca_file, KUBECONFIG_FILE_MAX, &len, err);
+    ca = readfile_all(kc->ca_file, KUBECONFIG_FILE_MAX, &len, err);
     if (ca == NULL)
         goto fail;
     free(tok);

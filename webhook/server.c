@@ -1,21 +1,20 @@
-/* server.c - the HTTPS server: routes, limits, TLS (libmicrohttpd + GnuTLS). */
-/* pipe2, SOCK_CLOEXEC, explicit_bzero, sched_getaffinity */
+/* server.c - the libmicrohttpd daemons: routes, answers, the graceful stop. */
+/* sched_getaffinity */
 #define _GNU_SOURCE
 
 #include "server.h"
 
+#include "body.h"
 #include "jsonarena.h"
+#include "linger.h"
+#include "listen.h"
 #include "log.h"
-#include "thread.h"
-#include "yamljson.h"
+#include "monotime.h"
+#include "termsig.h"
+#include "tlscreds.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,15 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/abstract.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #define DEFAULT_LISTEN    "127.0.0.1:8443"
@@ -46,40 +39,16 @@
  * 40-container Deployment takes 80 KiB; a larger one spills to malloc. */
 #define JSON_ARENA_BYTES ((size_t)1 << 20)
 /*
- * TLS 1.2 and 1.3 only (the API server speaks 1.3, older clients 1.2), and
- * for 1.2 only forward-secret ECDHE key exchange with AEAD ciphers, as
- * Mozilla's "intermediate" profile: no CBC, no SHA-1 MACs, no static RSA.
- * Every cipher here is one Go's crypto/tls (the API server) offers.
- */
-#define TLS_PRIORITIES                                                         \
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"     \
-    "+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:"     \
-    "+ECDHE-RSA"
-/* Warn about a serving certificate that ends within this many days. */
-#define CERT_WARN_DAYS 30
-/* PEM files larger than this are not certificates or keys. */
-#define MAX_PEM_FILE ((off_t)1 << 20)
-/*
- * A chunked (or otherwise unannounced) body that passes max_body cannot be
- * answered at once: libmicrohttpd 0.9.75 refuses MHD_queue_response() while
- * it is still reading a body (it accepts one only before the first byte of
- * the body, which is how a too large Content-Length gets its 413 without
- * being read, or after the last). So the rest is read and thrown away, and
- * the 413 goes out at the end; a client that keeps sending for longer than
- * this many more bytes or seconds is cut off without an answer.
- */
-#define DISCARD_MAX_BYTES ((unsigned long long)16 << 20)
-#define DISCARD_MAX_MS    10000
-/*
  * After a signal, a keep-alive connection that carried no request for this
  * long is idle and is closed; busy ones get Connection: close on their next
  * answer (see server_run).
  */
 #define SHUTDOWN_IDLE_MS 500
-/* Lingering close (see linger_add): total time, idle time, sockets at once. */
-#define LINGER_TOTAL_MS 5000
-#define LINGER_IDLE_MS  2000
-#define LINGER_SLOTS    256
+
+/* A refused body's answer is the status body.h names. */
+_Static_assert(BODY_TOO_LARGE == MHD_HTTP_CONTENT_TOO_LARGE &&
+                   BODY_NO_ROOM == MHD_HTTP_SERVICE_UNAVAILABLE,
+               "body.h's statuses are HTTP's");
 
 enum route {
     ROUTE_OTHER,
@@ -96,73 +65,31 @@ static const char *const route_names[] = {
     [ROUTE_READYZ] = "/readyz",     [ROUTE_METRICS] = "/metrics",
 };
 
-/* Sockets closed after an error answer, drained for a while before close. */
-struct lingerer {
-    int epfd;
-    pthread_t thread;
-    int started;
-    atomic_int stop;
-    pthread_mutex_t mu; /* guards fd[] against linger_add */
-    int fd[LINGER_SLOTS];
-    long long deadline[LINGER_SLOTS]; /* ms, monotonic: close at the latest */
-    long long idle[LINGER_SLOTS];     /* ms, monotonic: close if quiet */
-};
-
-/* What identifies a version of a file: a change means a reload. */
-struct file_sig {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-};
-
-struct tls_pair;
-struct tls_ca;
-
 struct server {
     const struct server_opts *opts;
-    size_t max_body;
-    size_t max_buffered;    /* bytes of bodies held at once, at most */
-    atomic_size_t buffered; /* bytes of bodies reserved now */
-    atomic_int stopping;    /* signal received: answers close the connection */
-    atomic_int stopped;     /* MHD_stop_daemon under way: no more lingering */
-    atomic_long active;     /* requests seen by on_request, not yet completed */
-    atomic_long conns;      /* connections open, on either listener */
+    struct body_budget budget; /* of request bodies held in memory */
+    atomic_int stopping; /* signal received: answers close the connection */
+    atomic_int stopped;  /* MHD_stop_daemon under way: no more lingering */
+    atomic_long active;  /* requests seen by on_request, not yet completed */
+    atomic_long conns;   /* connections open, on either listener */
     _Atomic long long last_request_ms; /* when the latest request began */
     atomic_int was_ready;              /* /readyz has answered 200 once */
-    struct lingerer lg;
-    struct tls_pair *pairs;            /* every pair loaded, newest first */
-    struct file_sig cert_sig, key_sig; /* of the files last loaded */
-    time_t expiry_warned;              /* last expiry warning, 0: none */
-    struct tls_ca *cas;     /* every client CA loaded, newest first */
-    struct file_sig ca_sig; /* of the client CA file last loaded */
+    struct lingerer *lg;               /* error answers' sockets */
 };
 
 /* Per TCP connection: the socket context of libmicrohttpd. */
 struct conn {
     int linger;    /* an error answer was sent: drain the socket before close */
     int client_ok; /* the client certificate was verified */
-    const struct tls_ca *ca; /* the client CA in force when it opened */
+    const struct tlscreds_ca *ca; /* the client CA in force when it opened */
 };
 
 /* Per HTTP request: the con_cls of libmicrohttpd. */
 struct request {
     enum route route;
     long long start_us; /* the end of the headers, for observe */
-    char *body;
-    size_t len, cap;
-    size_t reserved; /* bytes of s->buffered taken by this request */
-    unsigned reject; /* 413 or 503: the rest is discarded, then this answer */
-    unsigned long long discarded; /* bytes thrown away */
-    long long reject_ms;          /* when reject was set */
+    struct body body;
 };
-
-static int client_cert_ok(struct MHD_Connection *c, const struct conn *cn,
-                          char *msg, size_t cap);
-static const struct tls_ca *tls_ca_now(void);
-
-/* The write end of the self-pipe of the signal handler. */
-static volatile sig_atomic_t signal_fd = -1;
 
 /* libmicrohttpd's own messages (they end with a newline, mostly). */
 __attribute__((format(printf, 2, 0))) static void
@@ -177,22 +104,6 @@ log_mhd(void *cls, const char *fmt, va_list ap)
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
     log_msg(LOG_INFO, "libmicrohttpd: %s", line);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /*
@@ -226,173 +137,6 @@ static void json_escape(char *dst, size_t cap, const char *s)
         }
     }
     dst[o] = '\0';
-}
-
-/* ---- lingering close ---- */
-
-/*
- * Why: after an error answer sent before the body was read (413 from the
- * Content-Length, 415, 404, ...) the client is usually still sending. If the
- * socket is closed with unread data in its receive queue, the kernel sends a
- * RST, and a RST can make the client drop the answer it has not read yet. A
- * lingering close (Apache, nginx) half-closes the socket and reads and throws
- * away what still comes for a short while, so the answer gets through.
- *
- * What libmicrohttpd 0.9.75 does: an answer queued before the body is read
- * makes it set discard_request, send the answer with "Connection: close",
- * end TLS with gnutls_bye() (or shutdown(SHUT_WR)), and close() the socket
- * right away: no lingering, and no option for it. So this module does it:
- * every error answer marks the connection, and when libmicrohttpd tells us
- * (MHD_CONNECTION_NOTIFY_CLOSED, called before it removes the socket from
- * its epoll set and closes it) we dup() the socket. libmicrohttpd's close()
- * then only drops its descriptor; the socket lives on in the linger thread,
- * which sends FIN, reads until EOF, LINGER_IDLE_MS of silence or
- * LINGER_TOTAL_MS in all, and closes. At most LINGER_SLOTS sockets linger at
- * once; beyond that a socket is closed at once as before. Connections closed
- * by libmicrohttpd itself (malformed request line or headers: its own HTML
- * 400, 413 or 431 answers, which the application never sees) or by the idle
- * timeout do not linger.
- */
-
-static void linger_release(struct lingerer *lg, int i)
-{
-    int fd;
-
-    pthread_mutex_lock(&lg->mu);
-    fd = lg->fd[i];
-    lg->fd[i] = -1;
-    pthread_mutex_unlock(&lg->mu);
-    if (fd >= 0) {
-        epoll_ctl(lg->epfd, EPOLL_CTL_DEL, fd, NULL);
-        close(fd);
-    }
-}
-
-/* Read and throw away what is there. 1 when the socket is done (EOF, error). */
-static int linger_drain(int fd)
-{
-    char buf[16384];
-
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n > 0)
-            continue;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 0;
-        return 1;
-    }
-}
-
-static void *linger_main(void *arg)
-{
-    struct lingerer *lg = arg;
-    struct epoll_event ev[64];
-    int i, n;
-
-    while (!atomic_load(&lg->stop)) {
-        long long now;
-
-        n = epoll_wait(lg->epfd, ev, 64, 200);
-        now = now_ms();
-        for (i = 0; i < n; i++) {
-            int slot = (int)ev[i].data.u32;
-            int fd;
-
-            pthread_mutex_lock(&lg->mu);
-            fd = lg->fd[slot];
-            pthread_mutex_unlock(&lg->mu);
-            if (fd < 0)
-                continue;
-            if (linger_drain(fd))
-                linger_release(lg, slot);
-            else
-                lg->idle[slot] = now + LINGER_IDLE_MS;
-        }
-        for (i = 0; i < LINGER_SLOTS; i++) {
-            int fd;
-
-            pthread_mutex_lock(&lg->mu);
-            fd = lg->fd[i];
-            pthread_mutex_unlock(&lg->mu);
-            if (fd >= 0 && (now >= lg->deadline[i] || now >= lg->idle[i]))
-                linger_release(lg, i);
-        }
-    }
-    for (i = 0; i < LINGER_SLOTS; i++)
-        linger_release(lg, i);
-    return NULL;
-}
-
-static int linger_start(struct lingerer *lg, struct err *err)
-{
-    int i;
-
-    for (i = 0; i < LINGER_SLOTS; i++)
-        lg->fd[i] = -1;
-    atomic_init(&lg->stop, 0);
-    lg->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (lg->epfd < 0)
-        return err_set(err, "epoll_create1: %s", strerror(errno));
-    if (pthread_mutex_init(&lg->mu, NULL) != 0) {
-        close(lg->epfd);
-        lg->epfd = -1;
-        return err_set(err, "pthread_mutex_init failed");
-    }
-    if (thread_start(&lg->thread, linger_main, lg) != 0) {
-        pthread_mutex_destroy(&lg->mu);
-        close(lg->epfd);
-        lg->epfd = -1;
-        return err_set(err, "cannot start the linger thread");
-    }
-    lg->started = 1;
-    return 0;
-}
-
-static void linger_stop(struct lingerer *lg)
-{
-    if (!lg->started)
-        return;
-    atomic_store(&lg->stop, 1);
-    pthread_join(lg->thread, NULL);
-    pthread_mutex_destroy(&lg->mu);
-    close(lg->epfd);
-    lg->epfd = -1;
-    lg->started = 0;
-}
-
-/* Take over a copy of the socket fd that libmicrohttpd is about to close. */
-static void linger_add(struct lingerer *lg, int fd)
-{
-    struct epoll_event ev;
-    long long now;
-    int i, dup_fd;
-
-    dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0)
-        return;
-    /* The answer is out; FIN tells the client that nothing more comes. */
-    shutdown(dup_fd, SHUT_WR);
-    now = now_ms();
-    pthread_mutex_lock(&lg->mu);
-    for (i = 0; i < LINGER_SLOTS && lg->fd[i] >= 0; i++)
-        ;
-    if (i < LINGER_SLOTS) {
-        lg->fd[i] = dup_fd;
-        lg->deadline[i] = now + LINGER_TOTAL_MS;
-        lg->idle[i] = now + LINGER_IDLE_MS;
-        memset(&ev, 0, sizeof(ev));
-        ev.events = EPOLLIN | EPOLLRDHUP;
-        ev.data.u32 = (uint32_t)i;
-        if (epoll_ctl(lg->epfd, EPOLL_CTL_ADD, dup_fd, &ev) != 0)
-            lg->fd[i] = -1;
-        else
-            dup_fd = -1;
-    }
-    pthread_mutex_unlock(&lg->mu);
-    if (dup_fd >= 0)
-        close(dup_fd);
 }
 
 /* ---- answers ---- */
@@ -446,7 +190,7 @@ static enum MHD_Result respond(struct server *s, struct MHD_Connection *c,
     MHD_destroy_response(resp);
     if (ret == MHD_YES && s->opts->observe != NULL)
         s->opts->observe(s->opts->arg, route_names[rq->route], (int)status,
-                         (double)(now_us() - rq->start_us) / 1e6);
+                         (double)(monotime_us() - rq->start_us) / 1e6);
     return ret;
 }
 
@@ -489,6 +233,28 @@ static int conn_is_tls(struct MHD_Connection *c)
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 
     return ci != NULL && ci->tls_session != NULL;
+}
+
+/*
+ * With a client CA the handshake already requires a client certificate that
+ * the CA signed (tlscreds_retrieve); /mutate and /validate check it again
+ * here, so that a session that skipped that (a resumed one) cannot get
+ * through without. The CA is the one in force when the connection opened
+ * (see tlscreds_client_ok). Probes use the health listener. 0 when the
+ * certificate is there and good, else -1 with why in msg.
+ */
+static int client_cert_ok(struct MHD_Connection *c, const struct conn *cn,
+                          char *msg, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+    if (ci == NULL || ci->tls_session == NULL) {
+        snprintf(msg, cap, "no TLS session");
+        return -1;
+    }
+    return tlscreds_client_ok(ci->tls_session, cn != NULL ? cn->ca : NULL, msg,
+                              cap);
 }
 
 static enum route route_of(const char *url)
@@ -547,40 +313,6 @@ static long long content_length(struct MHD_Connection *c)
 }
 
 /*
- * Take n more bytes of the budget for request bodies held in memory (so that
- * many large bodies at once cannot exhaust memory). 0, or -1 when over it.
- */
-static int body_reserve(struct server *s, struct request *rq, size_t n)
-{
-    size_t was = atomic_fetch_add(&s->buffered, n);
-
-    if (was + n > s->max_buffered || was + n < was) {
-        atomic_fetch_sub(&s->buffered, n);
-        return -1;
-    }
-    rq->reserved += n;
-    return 0;
-}
-
-static void body_free(struct server *s, struct request *rq)
-{
-    atomic_fetch_sub(&s->buffered, rq->reserved);
-    rq->reserved = 0;
-    free(rq->body);
-    rq->body = NULL;
-    rq->len = rq->cap = 0;
-}
-
-/* Stop keeping the body: what still comes is discarded, then status goes. */
-static void body_reject(struct server *s, struct request *rq, unsigned status)
-{
-    rq->reject = status;
-    rq->reject_ms = now_ms();
-    rq->discarded = rq->len;
-    body_free(s, rq);
-}
-
-/*
  * First call for a request, after the headers: route, method, type and
  * announced size are decided here, before any of the body is read.
  */
@@ -636,71 +368,34 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c,
         return respond_error(s, c, rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
                              "Content-Encoding %.40s is not supported", enc);
     clen = content_length(c);
-    if (clen >= 0 && (unsigned long long)clen > s->max_body)
+    if (clen >= 0 && (unsigned long long)clen > s->budget.max_body)
         return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                              "request body of %lld bytes is over the limit "
                              "of %zu bytes",
-                             clen, s->max_body);
-    if (clen > 0) {
-        /* Untouched pages of a large malloc cost no memory until filled. */
-        if (body_reserve(s, rq, (size_t)clen) != 0 ||
-            (rq->body = malloc((size_t)clen)) == NULL)
-            return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
-                                 "too many request bodies in memory; retry");
-        rq->cap = (size_t)clen;
-    }
+                             clen, s->budget.max_body);
+    if (clen > 0 && body_expect(&s->budget, &rq->body, (size_t)clen) != 0)
+        return respond_error(s, c, rq, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
+                             "too many request bodies in memory; retry");
     return MHD_YES;
 }
 
-/* A piece of the body. MHD_NO cuts the connection (see DISCARD_MAX_*). */
+/* A piece of the body. MHD_NO cuts the connection (see body_add). */
 static enum MHD_Result on_body(struct server *s, struct MHD_Connection *c,
                                struct request *rq, const char *data,
                                size_t size)
 {
     int keep = rq->route == ROUTE_MUTATE || rq->route == ROUTE_VALIDATE;
 
-    if (rq->reject == 0 && size > s->max_body - rq->len)
-        body_reject(s, rq, MHD_HTTP_CONTENT_TOO_LARGE);
-    if (rq->reject == 0 && keep && size > rq->cap - rq->len) {
-        size_t cap = rq->cap < 65536 ? 65536 : rq->cap;
-        char *p;
-
-        while (cap - rq->len < size)
-            cap = cap > s->max_body / 2 ? s->max_body : cap * 2;
-        if (cap > rq->reserved &&
-            body_reserve(s, rq, cap - rq->reserved) != 0) {
-            body_reject(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
-        } else {
-            p = realloc(rq->body, cap);
-            if (p == NULL) {
-                body_reject(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
-            } else {
-                rq->body = p;
-                rq->cap = cap;
-            }
-        }
+    if (body_add(&s->budget, &rq->body, keep, data, size) != 0) {
+        struct conn *cn = conn_of(c);
+        log_msg(LOG_WARN,
+                "%s: request body refused (%u) and still coming after "
+                "%llu bytes: closing the connection",
+                route_names[rq->route], rq->body.reject, rq->body.discarded);
+        if (cn != NULL)
+            cn->linger = 1;
+        return MHD_NO;
     }
-    if (rq->reject != 0) {
-        rq->discarded += size;
-        if (rq->discarded > s->max_body + DISCARD_MAX_BYTES ||
-            now_ms() - rq->reject_ms > DISCARD_MAX_MS) {
-            struct conn *cn = conn_of(c);
-            log_msg(LOG_WARN,
-                    "%s: request body refused (%u) and still coming after "
-                    "%llu bytes: closing the connection",
-                    route_names[rq->route], rq->reject, rq->discarded);
-            if (cn != NULL)
-                cn->linger = 1;
-            return MHD_NO;
-        }
-        return MHD_YES;
-    }
-    if (!keep) {
-        rq->len += size; /* counted against the limit, not kept */
-        return MHD_YES;
-    }
-    memcpy(rq->body + rq->len, data, size);
-    rq->len += size;
     return MHD_YES;
 }
 
@@ -747,18 +442,18 @@ static enum MHD_Result on_complete(struct server *s, struct MHD_Connection *c,
     default:
         return MHD_NO; /* answered in on_headers */
     }
-    if (rq->reject == MHD_HTTP_CONTENT_TOO_LARGE)
+    if (rq->body.reject == BODY_TOO_LARGE)
         return respond_error(s, c, rq, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
                              "request body of %llu bytes is over the limit "
                              "of %zu bytes",
-                             rq->discarded, s->max_body);
-    if (rq->reject != 0)
-        return respond_error(s, c, rq, rq->reject, NULL,
+                             rq->body.discarded, s->budget.max_body);
+    if (rq->body.reject != 0)
+        return respond_error(s, c, rq, rq->body.reject, NULL,
                              "too many request bodies in memory; retry");
     jsonarena_begin();
-    out = o->review(o->arg,
-                    rq->route == ROUTE_MUTATE ? REVIEW_MUTATE : REVIEW_VALIDATE,
-                    rq->body != NULL ? rq->body : "", rq->len, &status);
+    out = o->review(
+        o->arg, rq->route == ROUTE_MUTATE ? REVIEW_MUTATE : REVIEW_VALIDATE,
+        rq->body.data != NULL ? rq->body.data : "", rq->body.len, &status);
     jsonarena_end();
     if (out == NULL)
         return respond_error(s, c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
@@ -788,7 +483,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq = calloc(1, sizeof(*rq));
         if (rq == NULL)
             return MHD_NO;
-        rq->start_us = now_us();
+        rq->start_us = monotime_us();
         *con_cls = rq;
         atomic_fetch_add(&s->active, 1);
         atomic_store(&s->last_request_ms, rq->start_us / 1000);
@@ -820,7 +515,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (rq == NULL)
         return;
-    body_free(s, rq);
+    body_free(&s->budget, &rq->body);
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&s->active, 1);
@@ -836,7 +531,7 @@ static void on_connection(void *cls, struct MHD_Connection *c,
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         cn = calloc(1, sizeof(struct conn));
         if (cn != NULL)
-            cn->ca = tls_ca_now();
+            cn->ca = tlscreds_ca_now();
         *socket_context = cn;
         atomic_fetch_add(&s->conns, 1);
         return;
@@ -846,611 +541,13 @@ static void on_connection(void *cls, struct MHD_Connection *c,
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (ci != NULL && ci->connect_fd >= 0)
-            linger_add(&s->lg, ci->connect_fd);
+            linger_add(s->lg, ci->connect_fd);
     }
     free(cn);
     *socket_context = NULL;
 }
 
 /* ---- start-up ---- */
-
-/* The whole file, NUL-terminated, in a new malloc'd buffer. */
-static char *read_pem(const char *what, const char *path, size_t *len,
-                      struct err *err)
-{
-    struct err rerr = {{0}};
-    char *buf = yamljson_read_file(path, MAX_PEM_FILE, len, &rerr);
-
-    if (buf != NULL && *len == 0) {
-        free(buf);
-        buf = NULL;
-        err_set(&rerr, "%s: empty", path);
-    }
-    if (buf == NULL)
-        err_set(err, "cannot read %s file %s", what, rerr.msg);
-    return buf;
-}
-
-/*
- * Check the pair the way GnuTLS will load it, so that a bad file is named
- * (libmicrohttpd would only fail to start).
- */
-static int check_tls(const char *cert_file, const char *key_file, char *cert,
-                     size_t cert_len, char *key, size_t key_len,
-                     time_t *not_after, struct err *err)
-{
-    gnutls_datum_t cd = {(unsigned char *)cert, (unsigned)cert_len};
-    gnutls_datum_t kd = {(unsigned char *)key, (unsigned)key_len};
-    gnutls_x509_crt_t *crts = NULL;
-    gnutls_x509_privkey_t pk = NULL;
-    gnutls_certificate_credentials_t cred = NULL;
-    unsigned n = 0, i;
-    int r, rc = -1;
-    time_t exp;
-
-    r = gnutls_x509_crt_list_import2(&crts, &n, &cd, GNUTLS_X509_FMT_PEM, 0);
-    if (r < 0 || n == 0) {
-        err_set(err, "certificate file %s: %s", cert_file,
-                r < 0 ? gnutls_strerror(r) : "no certificate");
-        goto out;
-    }
-    exp = gnutls_x509_crt_get_expiration_time(crts[0]);
-    *not_after = exp != (time_t)-1 ? exp : 0;
-    r = gnutls_x509_privkey_init(&pk);
-    if (r >= 0)
-        r = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
-    if (r < 0) {
-        err_set(err, "key file %s: %s", key_file, gnutls_strerror(r));
-        goto out;
-    }
-    r = gnutls_certificate_allocate_credentials(&cred);
-    if (r >= 0)
-        r = gnutls_certificate_set_x509_key_mem2(cred, &cd, &kd,
-                                                 GNUTLS_X509_FMT_PEM, NULL, 0);
-    if (r < 0) {
-        err_set(err, "certificate %s with key %s: %s", cert_file, key_file,
-                gnutls_strerror(r));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (cred != NULL)
-        gnutls_certificate_free_credentials(cred);
-    if (pk != NULL)
-        gnutls_x509_privkey_deinit(pk);
-    for (i = 0; i < n; i++)
-        gnutls_x509_crt_deinit(crts[i]);
-    gnutls_free(crts);
-    return rc;
-}
-
-/*
- * The serving certificate is handed to GnuTLS by a callback at each
- * handshake rather than loaded once (MHD_OPTION_HTTPS_MEM_CERT), so that a
- * new pair can be swapped in while the server runs (Kubernetes updates a
- * mounted Secret by swapping the ..data symlink). The callback has no
- * closure argument, hence the global. A pair once served is only freed when
- * the server stops: a session may still point to it, and a few KiB per
- * certificate rotation is cheap.
- */
-#define TLS_MAX_CHAIN 16
-
-struct tls_pair {
-    gnutls_pcert_st pcert[TLS_MAX_CHAIN];
-    unsigned n;
-    gnutls_privkey_t key;
-    time_t not_after;       /* of the leaf certificate; 0: unknown */
-    struct tls_pair *older; /* every pair loaded, for freeing at the end */
-};
-
-static _Atomic(struct tls_pair *) tls_current;
-/* notAfter of tls_current's leaf, for server_cert_not_after(); 0: none. */
-static _Atomic long long tls_not_after;
-
-/*
- * The client CA (--client-ca), a trust list of GnuTLS's own rather than the
- * trust of libmicrohttpd's credentials (MHD_OPTION_HTTPS_MEM_TRUST), which
- * is set once and read by every handshake: a new file is loaded into a new
- * list, published here for the handshakes to come, and the old one kept
- * until the server stops, so that connections opened under it keep going.
- * NULL: no client certificates asked for.
- */
-struct tls_ca {
-    gnutls_x509_trust_list_t tl;
-    struct tls_ca *older; /* every CA loaded, for freeing at the end */
-};
-static _Atomic(struct tls_ca *) tls_ca_current;
-
-static const struct tls_ca *tls_ca_now(void)
-{
-    return atomic_load(&tls_ca_current);
-}
-
-time_t server_cert_not_after(void)
-{
-    return (time_t)atomic_load(&tls_not_after);
-}
-
-/*
- * Log a warning when the serving certificate ends within CERT_WARN_DAYS or
- * has ended (most webhook outages are certificates nobody renewed).
- */
-static void tls_warn_expiry(const char *cert_file, time_t not_after)
-{
-    time_t now = time(NULL);
-    char when[32] = "?";
-    struct tm tm;
-
-    if (not_after == 0 || not_after - now > (time_t)CERT_WARN_DAYS * 86400)
-        return;
-    if (gmtime_r(&not_after, &tm) != NULL)
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (not_after <= now)
-        log_msg(LOG_WARN, "certificate %s expired at %s: renew it", cert_file,
-                when);
-    else
-        log_msg(LOG_WARN,
-                "certificate %s expires at %s, in %lld days (less than %d): "
-                "renew it",
-                cert_file, when, (long long)((not_after - now) / 86400),
-                CERT_WARN_DAYS);
-}
-
-/* Put p in service for the handshakes to come, and say so if it ends soon. */
-static void tls_publish(struct server *s, struct tls_pair *p)
-{
-    atomic_store(&tls_current, p);
-    atomic_store(&tls_not_after, (long long)p->not_after);
-    tls_warn_expiry(s->opts->cert_file, p->not_after);
-    s->expiry_warned = time(NULL);
-}
-
-/*
- * Whether the session's peer certificate chain leads to ca and is good for
- * client authentication: 0, or -1 with why in msg (cap bytes).
- */
-static int tls_ca_verify(const struct tls_ca *ca, gnutls_session_t session,
-                         char *msg, size_t cap)
-{
-    gnutls_x509_crt_t crts[TLS_MAX_CHAIN];
-    gnutls_typed_vdata_st purpose;
-    gnutls_datum_t why = {NULL, 0};
-    const gnutls_datum_t *peers;
-    unsigned n = 0, i, made = 0, status = 0;
-    int r = 0, rc = -1;
-
-    peers = gnutls_certificate_get_peers(session, &n);
-    if (peers == NULL || n == 0) {
-        snprintf(msg, cap, "client certificate required");
-        return -1;
-    }
-    if (n > TLS_MAX_CHAIN)
-        n = TLS_MAX_CHAIN;
-    for (made = 0; made < n; made++) {
-        r = gnutls_x509_crt_init(&crts[made]);
-        if (r < 0)
-            break;
-        r = gnutls_x509_crt_import(crts[made], &peers[made],
-                                   GNUTLS_X509_FMT_DER);
-        if (r < 0) {
-            made++;
-            break;
-        }
-    }
-    if (made < n || r < 0) {
-        snprintf(msg, cap, "client certificate: %s", gnutls_strerror(r));
-        goto out;
-    }
-    memset(&purpose, 0, sizeof(purpose));
-    purpose.type = GNUTLS_DT_KEY_PURPOSE_OID;
-    purpose.data = (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_CLIENT;
-    r = gnutls_x509_trust_list_verify_crt2(ca->tl, crts, n, &purpose, 1, 0,
-                                           &status, NULL);
-    if (r < 0) {
-        snprintf(msg, cap, "client certificate: %s", gnutls_strerror(r));
-        goto out;
-    }
-    if (status == 0) {
-        rc = 0;
-        goto out;
-    }
-    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
-                                                     &why, 0) >= 0 &&
-        why.data != NULL) {
-        size_t len;
-
-        snprintf(msg, cap, "client certificate not accepted: %s",
-                 (const char *)why.data);
-        len = strlen(msg);
-        while (len > 0 && msg[len - 1] == ' ')
-            msg[--len] = '\0';
-    } else {
-        snprintf(msg, cap, "client certificate not accepted");
-    }
-    gnutls_free(why.data);
-out:
-    for (i = 0; i < made; i++)
-        gnutls_x509_crt_deinit(crts[i]);
-    return rc;
-}
-
-/* The handshake's check of the client certificate, under the CA now. */
-static int tls_verify_client(gnutls_session_t session)
-{
-    const struct tls_ca *ca = tls_ca_now();
-    char why[300];
-
-    if (ca == NULL || tls_ca_verify(ca, session, why, sizeof(why)) != 0)
-        return GNUTLS_E_CERTIFICATE_ERROR;
-    return 0;
-}
-
-static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
-                        int nreqs, const gnutls_pk_algorithm_t *algos,
-                        int nalgos, gnutls_pcert_st **pcert,
-                        unsigned int *pcert_length, gnutls_privkey_t *privkey)
-{
-    struct tls_pair *p = atomic_load(&tls_current);
-
-    (void)req_ca;
-    (void)nreqs;
-    (void)algos;
-    (void)nalgos;
-    if (p == NULL)
-        return -1;
-    /*
-     * With a client CA, make the handshake fail without a client
-     * certificate, or with one the CA in force did not sign for client use:
-     * called while the ClientHello is processed, so before the server's
-     * CertificateRequest goes out. The request names no CA (the trust of
-     * libmicrohttpd's credentials is empty), so a client sends its
-     * certificate whichever CA is in force. (TLS 1.3 clients see the
-     * refusal as an alert on their first read.)
-     */
-    if (tls_ca_now() != NULL) {
-        gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-        gnutls_session_set_verify_function(session, tls_verify_client);
-    }
-    *pcert = p->pcert;
-    *pcert_length = p->n;
-    *privkey = p->key;
-    return 0;
-}
-
-static void tls_pair_free(struct tls_pair *p)
-{
-    unsigned i;
-
-    if (p == NULL)
-        return;
-    for (i = 0; i < p->n; i++)
-        gnutls_pcert_deinit(&p->pcert[i]);
-    if (p->key != NULL)
-        gnutls_privkey_deinit(p->key);
-    free(p);
-}
-
-/* Read and check both files; a new pair, or NULL with err set. */
-static struct tls_pair *tls_pair_load(const char *cert_file,
-                                      const char *key_file, struct err *err)
-{
-    struct tls_pair *p = NULL;
-    char *cert = NULL, *key = NULL;
-    size_t cert_len = 0, key_len = 0;
-    gnutls_datum_t cd, kd;
-    time_t not_after = 0;
-    int r;
-
-    cert = read_pem("certificate", cert_file, &cert_len, err);
-    if (cert == NULL)
-        goto out;
-    key = read_pem("key", key_file, &key_len, err);
-    if (key == NULL)
-        goto out;
-    if (check_tls(cert_file, key_file, cert, cert_len, key, key_len, &not_after,
-                  err) != 0)
-        goto out;
-    p = calloc(1, sizeof(*p));
-    if (p == NULL) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    p->not_after = not_after;
-    cd.data = (unsigned char *)cert;
-    cd.size = (unsigned)cert_len;
-    kd.data = (unsigned char *)key;
-    kd.size = (unsigned)key_len;
-    p->n = TLS_MAX_CHAIN;
-    r = gnutls_pcert_list_import_x509_raw(p->pcert, &p->n, &cd,
-                                          GNUTLS_X509_FMT_PEM, 0);
-    if (r < 0) {
-        p->n = 0;
-        err_set(err, "certificate file %s: %s", cert_file,
-                r == GNUTLS_E_SHORT_MEMORY_BUFFER ? "chain too long"
-                                                  : gnutls_strerror(r));
-        goto fail;
-    }
-    r = gnutls_privkey_init(&p->key);
-    if (r >= 0)
-        r = gnutls_privkey_import_x509_raw(p->key, &kd, GNUTLS_X509_FMT_PEM,
-                                           NULL, 0);
-    if (r < 0) {
-        err_set(err, "key file %s: %s", key_file, gnutls_strerror(r));
-        goto fail;
-    }
-    goto out;
-fail:
-    tls_pair_free(p);
-    p = NULL;
-out:
-    free(cert);
-    if (key != NULL)
-        explicit_bzero(key, key_len);
-    free(key);
-    return p;
-}
-
-static int file_sig_of(const char *path, struct file_sig *sig)
-{
-    struct stat st;
-
-    if (stat(path, &st) != 0) /* follows the ..data symlinks */
-        return -1;
-    sig->dev = st.st_dev;
-    sig->ino = st.st_ino;
-    sig->size = st.st_size;
-    sig->mtime = st.st_mtim;
-    return 0;
-}
-
-static int file_sig_same(const struct file_sig *a, const struct file_sig *b)
-{
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime.tv_sec == b->mtime.tv_sec &&
-           a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
-/*
- * Load the pair anew if either file changed since the last look. A broken
- * new pair is refused with a log line (once per change) and the old one
- * stays in service.
- */
-static void tls_check_pair(struct server *s)
-{
-    const struct server_opts *o = s->opts;
-    struct file_sig c, k;
-    struct err e = {{0}};
-    struct tls_pair *p;
-
-    /* Once a day, the expiry warning again while it applies. */
-    if (time(NULL) - s->expiry_warned >= 86400) {
-        p = atomic_load(&tls_current);
-        if (p != NULL)
-            tls_publish(s, p);
-    }
-    if (file_sig_of(o->cert_file, &c) != 0 || file_sig_of(o->key_file, &k) != 0)
-        return; /* in the middle of an update, or gone: look again later */
-    if (file_sig_same(&c, &s->cert_sig) && file_sig_same(&k, &s->key_sig))
-        return;
-    s->cert_sig = c;
-    s->key_sig = k;
-    p = tls_pair_load(o->cert_file, o->key_file, &e);
-    if (p == NULL) {
-        log_msg(LOG_ERROR, "new certificate refused, serving the old one: %s",
-                e.msg);
-        return;
-    }
-    p->older = s->pairs;
-    s->pairs = p;
-    log_msg(LOG_INFO, "certificate %s reloaded", o->cert_file);
-    tls_publish(s, p);
-}
-
-/*
- * With a client CA the handshake already requires a client certificate that
- * the CA signed (tls_retrieve); /mutate and /validate check it again here,
- * so that a session that skipped that (a resumed one) cannot get through
- * without. The CA is the one in force when the connection opened (cn, NULL
- * when unknown), so that a connection opened before a new CA came keeps
- * going, or the one in force now. Probes use the health listener. 0 when
- * the certificate is there and good, else -1 with why in msg.
- */
-static int client_cert_ok(struct MHD_Connection *c, const struct conn *cn,
-                          char *msg, size_t cap)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    const struct tls_ca *now = tls_ca_now();
-
-    if (ci == NULL || ci->tls_session == NULL) {
-        snprintf(msg, cap, "no TLS session");
-        return -1;
-    }
-    if (cn != NULL && cn->ca != NULL && cn->ca != now &&
-        tls_ca_verify(cn->ca, ci->tls_session, msg, cap) == 0)
-        return 0;
-    if (now == NULL) {
-        snprintf(msg, cap, "no client CA");
-        return -1;
-    }
-    return tls_ca_verify(now, ci->tls_session, msg, cap);
-}
-
-static void tls_ca_free(struct tls_ca *ca)
-{
-    if (ca == NULL)
-        return;
-    if (ca->tl != NULL)
-        gnutls_x509_trust_list_deinit(ca->tl, 1);
-    free(ca);
-}
-
-/* A new trust list of the PEM bundle path (one CA or more), or NULL. */
-static struct tls_ca *tls_ca_load(const char *path, struct err *err)
-{
-    struct tls_ca *ca = NULL;
-    gnutls_datum_t d;
-    size_t len = 0;
-    char *pem = read_pem("client CA", path, &len, err);
-    int r;
-
-    if (pem == NULL)
-        return NULL;
-    ca = calloc(1, sizeof(*ca));
-    if (ca == NULL) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    d.data = (unsigned char *)pem;
-    d.size = (unsigned)len;
-    r = gnutls_x509_trust_list_init(&ca->tl, 0);
-    if (r >= 0)
-        r = gnutls_x509_trust_list_add_trust_mem(ca->tl, &d, NULL,
-                                                 GNUTLS_X509_FMT_PEM, 0, 0);
-    if (r <= 0) {
-        err_set(err, "client CA file %s: %s", path,
-                r < 0 ? gnutls_strerror(r) : "no certificate");
-        tls_ca_free(ca);
-        ca = NULL;
-    }
-out:
-    free(pem);
-    return ca;
-}
-
-/*
- * Load the client CA anew if its file changed since the last look: a file
- * that does not load is refused with a log line (once per change) and the
- * old CA stays in force.
- */
-static void tls_check_ca(struct server *s)
-{
-    const char *path = s->opts->client_ca_file;
-    struct err e = {{0}};
-    struct file_sig sig;
-    struct tls_ca *ca;
-
-    if (path == NULL || file_sig_of(path, &sig) != 0 ||
-        file_sig_same(&sig, &s->ca_sig))
-        return;
-    s->ca_sig = sig;
-    ca = tls_ca_load(path, &e);
-    if (ca == NULL) {
-        log_msg(LOG_ERROR, "new client CA refused, keeping the old one: %s",
-                e.msg);
-        return;
-    }
-    ca->older = s->cas;
-    s->cas = ca;
-    atomic_store(&tls_ca_current, ca);
-    log_msg(LOG_INFO, "client CA %s reloaded", path);
-}
-
-/* "host:port" of a socket address, for messages. */
-static void addr_text(const struct sockaddr *sa, socklen_t len, char *buf,
-                      size_t cap)
-{
-    char host[NI_MAXHOST], port[NI_MAXSERV];
-
-    if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-        snprintf(buf, cap, "?");
-        return;
-    }
-    snprintf(buf, cap, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
-             port);
-}
-
-/*
- * A listening socket for "ADDR:PORT", "[IPv6]:PORT" or ":PORT" (every
- * address: IPv6 and IPv4 where the host has IPv6). Opened here rather than
- * by libmicrohttpd so that a failure says why.
- */
-static int listen_socket(const char *spec, struct err *err)
-{
-    char host[256], portbuf[8];
-    const char *colon, *hp = host;
-    struct addrinfo hints, *res = NULL, *ai;
-    char *end;
-    long port;
-    size_t hlen;
-    int fd = -1, r, saved = 0, one = 1, zero = 0;
-
-    if (spec[0] == '[') {
-        const char *rb = strchr(spec, ']');
-        if (rb == NULL || rb[1] != ':') {
-            err_set(err, "listen address %s: want [IPv6]:PORT", spec);
-            return -1;
-        }
-        hlen = (size_t)(rb - spec - 1);
-        memcpy(host, spec + 1, hlen < sizeof(host) ? hlen : 0);
-        colon = rb + 1;
-    } else {
-        colon = strrchr(spec, ':');
-        if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec))) {
-            err_set(err, "listen address %s: want ADDR:PORT or [IPv6]:PORT",
-                    spec);
-            return -1;
-        }
-        hlen = (size_t)(colon - spec);
-        memcpy(host, spec, hlen < sizeof(host) ? hlen : 0);
-    }
-    if (hlen >= sizeof(host)) {
-        err_set(err, "listen address %s: host too long", spec);
-        return -1;
-    }
-    host[hlen] = '\0';
-    errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-        port < 0 || port > 65535) {
-        err_set(err, "listen address %s: bad port", spec);
-        return -1;
-    }
-    snprintf(portbuf, sizeof(portbuf), "%ld", port);
-    if (host[0] == '\0')
-        hp = NULL;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    r = getaddrinfo(hp, portbuf, &hints, &res);
-    if (r != 0) {
-        err_set(err, "listen address %s: %s", spec, gai_strerror(r));
-        return -1;
-    }
-    /* For ":PORT", the IPv6 wildcard (dual stack) first, then IPv4. */
-    for (int pass = 0; pass < 2 && fd < 0; pass++) {
-        for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-            if (hp == NULL && (ai->ai_family == AF_INET6) != (pass == 0))
-                continue;
-            if (hp != NULL && pass == 1)
-                break;
-            fd = socket(ai->ai_family,
-                        ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
-            if (fd < 0) {
-                saved = errno;
-                continue;
-            }
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-            if (ai->ai_family == AF_INET6)
-                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-                           hp == NULL ? &zero : &one, sizeof(int));
-            if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
-                listen(fd, SOMAXCONN) != 0) {
-                saved = errno;
-                close(fd);
-                fd = -1;
-            }
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0)
-        err_set(err, "cannot listen on %s: %s", spec,
-                strerror(saved != 0 ? saved : EADDRNOTAVAIL));
-    return fd;
-}
 
 /* CPUs this process may run on (a cpuset or taskset), else those online. */
 static long cpu_count(void)
@@ -1462,52 +559,27 @@ static long cpu_count(void)
     return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-static void on_signal(int signo)
+time_t server_cert_not_after(void)
 {
-    int saved = errno;
-    unsigned char b = (unsigned char)signo;
-    ssize_t n;
-
-    if (signal_fd >= 0) {
-        n = write(signal_fd, &b, 1);
-        (void)n;
-    }
-    errno = saved;
-}
-
-/* Wait for a signal for at most ms (-1: forever). Its number, or 0. */
-static int wait_signal(int fd, int ms)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    unsigned char b;
-
-    if (poll(&p, 1, ms) <= 0 || read(fd, &b, 1) != 1)
-        return 0;
-    return b;
+    return tlscreds_not_after();
 }
 
 int server_run(const struct server_opts *opts, struct err *err)
 {
     struct server s;
-    struct sigaction sa, old_int, old_term;
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof(ss);
     struct MHD_Daemon *d = NULL, *hd = NULL;
     struct MHD_OptionItem more[2] = {{MHD_OPTION_END, 0, NULL},
                                      {MHD_OPTION_END, 0, NULL}};
-    struct tls_pair *p;
-    struct tls_ca *ca;
-    char where[NI_MAXHOST + NI_MAXSERV + 4];
+    struct tlscreds *tc = NULL;
+    char where[LISTEN_NAME_MAX];
     const char *listen_spec;
+    size_t max_body;
     unsigned threads, timeout_s, max_conns, grace_s, reload_s, ticks;
-    int lfd = -1, hfd = -1, pipefd[2] = {-1, -1}, signals_set = 0, signo, i,
-        rc = -1;
+    int lfd = -1, hfd = -1, signo, i, rc = -1;
     long cores;
     long long deadline, quiet_from;
 
     memset(&s, 0, sizeof(s));
-    memset(&ss, 0, sizeof(ss));
-    s.lg.epfd = -1;
     atomic_init(&s.stopping, 0);
     atomic_init(&s.stopped, 0);
     atomic_init(&s.active, 0);
@@ -1519,11 +591,11 @@ int server_run(const struct server_opts *opts, struct err *err)
         err_set(err, "server: review callback, certificate and key needed");
         return -1;
     }
-    s.max_body = opts->max_body != 0 ? opts->max_body : DEFAULT_MAX_BODY;
-    s.max_buffered = opts->max_buffered != 0      ? opts->max_buffered
-                     : s.max_body > SIZE_MAX / 16 ? SIZE_MAX
-                                                  : 16 * s.max_body;
-    atomic_init(&s.buffered, 0);
+    max_body = opts->max_body != 0 ? opts->max_body : DEFAULT_MAX_BODY;
+    body_budget_init(&s.budget, max_body,
+                     opts->max_buffered != 0    ? opts->max_buffered
+                     : max_body > SIZE_MAX / 16 ? SIZE_MAX
+                                                : 16 * max_body);
     listen_spec = opts->listen != NULL ? opts->listen : DEFAULT_LISTEN;
     cores = cpu_count();
     threads = opts->threads != 0 ? opts->threads
@@ -1539,25 +611,17 @@ int server_run(const struct server_opts *opts, struct err *err)
     if (reload_s > INT_MAX / 1000)
         reload_s = INT_MAX / 1000;
 
-    if (atomic_load(&tls_current) != NULL) {
+    if (tlscreds_in_service()) {
         err_set(err, "server: already running");
         return -1;
     }
     /* One arena a worker thread; the health listener reviews nothing. */
     if (jsonarena_init(threads, JSON_ARENA_BYTES, err) != 0)
         goto out;
-    /* Looked at before reading, so that a change while reading is seen. */
-    file_sig_of(opts->cert_file, &s.cert_sig);
-    file_sig_of(opts->key_file, &s.key_sig);
-    s.pairs = tls_pair_load(opts->cert_file, opts->key_file, err);
-    if (s.pairs == NULL)
+    tc = tlscreds_load(opts->cert_file, opts->key_file, opts->client_ca_file,
+                       err);
+    if (tc == NULL)
         goto out;
-    if (opts->client_ca_file != NULL) {
-        file_sig_of(opts->client_ca_file, &s.ca_sig);
-        s.cas = tls_ca_load(opts->client_ca_file, err);
-        if (s.cas == NULL)
-            goto out;
-    }
     lfd = listen_socket(listen_spec, err);
     if (lfd < 0)
         goto out;
@@ -1566,28 +630,15 @@ int server_run(const struct server_opts *opts, struct err *err)
         if (hfd < 0)
             goto out;
     }
-    if (getsockname(lfd, (struct sockaddr *)&ss, &sslen) == 0)
-        addr_text((struct sockaddr *)&ss, sslen, where, sizeof(where));
-    else
-        snprintf(where, sizeof(where), "%s", listen_spec);
-    if (linger_start(&s.lg, err) != 0)
+    listen_name(lfd, listen_spec, where, sizeof(where));
+    s.lg = linger_start(err);
+    if (s.lg == NULL)
         goto out;
 
-    if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
-        err_set(err, "pipe2: %s", strerror(errno));
+    if (termsig_catch(err) != 0)
         goto out;
-    }
-    signal_fd = pipefd[1];
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    signals_set = 1;
 
-    atomic_store(&tls_ca_current, s.cas);
-    tls_publish(&s, s.pairs);
+    tlscreds_publish(tc);
     /* A pool of one is refused with a warning: leave the option out. */
     i = 0;
     if (threads > 1) {
@@ -1599,7 +650,7 @@ int server_run(const struct server_opts *opts, struct err *err)
             MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
         NULL, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_HTTPS_CERT_CALLBACK,
-        tls_retrieve, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+        tlscreds_retrieve, MHD_OPTION_HTTPS_PRIORITIES, TLSCREDS_PRIORITIES,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         max_conns, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_ARRAY, more,
@@ -1611,18 +662,15 @@ int server_run(const struct server_opts *opts, struct err *err)
     lfd = -1; /* the daemon's now */
     log_msg(LOG_INFO,
             "listening on https://%s (%u threads, body limit %zu bytes%s)",
-            where, threads, s.max_body,
-            s.cas != NULL ? ", client certificates required" : "");
+            where, threads, max_body,
+            opts->client_ca_file != NULL ? ", client certificates required"
+                                         : "");
     if (hfd >= 0) {
         /* Kubelet probes present no client certificate: with a client CA
          * they cannot use the HTTPS port, so they get their own. */
-        char hwhere[NI_MAXHOST + NI_MAXSERV + 4];
+        char hwhere[LISTEN_NAME_MAX];
 
-        sslen = sizeof(ss);
-        if (getsockname(hfd, (struct sockaddr *)&ss, &sslen) == 0)
-            addr_text((struct sockaddr *)&ss, sslen, hwhere, sizeof(hwhere));
-        else
-            snprintf(hwhere, sizeof(hwhere), "%s", opts->health_listen);
+        listen_name(hfd, opts->health_listen, hwhere, sizeof(hwhere));
         hd = MHD_start_daemon(
             MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
             NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
@@ -1641,12 +689,10 @@ int server_run(const struct server_opts *opts, struct err *err)
     }
 
     /* Each second the held-back error lines; each period the files. */
-    for (ticks = 1; !wait_signal(pipefd[0], 1000); ticks++) {
+    for (ticks = 1; !termsig_wait(1000); ticks++) {
         log_tick(0);
-        if (ticks % reload_s == 0) {
-            tls_check_pair(&s);
-            tls_check_ca(&s);
-        }
+        if (ticks % reload_s == 0)
+            tlscreds_check(tc);
     }
     atomic_store(&s.stopping, 1);
     log_msg(LOG_INFO,
@@ -1672,10 +718,10 @@ int server_run(const struct server_opts *opts, struct err *err)
      * signal at the earliest): only a client that sends after such a pause
      * can then race with the close.
      */
-    quiet_from = now_ms();
+    quiet_from = monotime_ms();
     deadline = quiet_from + (long long)grace_s * 1000;
     for (;;) {
-        long long now = now_ms(), last = atomic_load(&s.last_request_ms);
+        long long now = monotime_ms(), last = atomic_load(&s.last_request_ms);
 
         if (last > quiet_from)
             quiet_from = last;
@@ -1688,7 +734,7 @@ int server_run(const struct server_opts *opts, struct err *err)
                     atomic_load(&s.active));
             break;
         }
-        signo = wait_signal(pipefd[0], 50);
+        signo = termsig_wait(50);
         if (signo != 0) {
             /*
              * Die of the signal, as if no handler had been there: stopping
@@ -1716,27 +762,9 @@ out:
         close(lfd);
     if (hfd >= 0)
         close(hfd);
-    linger_stop(&s.lg);
-    if (signals_set) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-    }
-    signal_fd = -1;
-    if (pipefd[0] >= 0)
-        close(pipefd[0]);
-    if (pipefd[1] >= 0)
-        close(pipefd[1]);
-    atomic_store(&tls_current, NULL);
-    atomic_store(&tls_not_after, 0);
+    linger_stop(s.lg);
+    termsig_release();
+    tlscreds_free(tc);
     log_tick(1); /* what the limit held back, before the last line */
-    atomic_store(&tls_ca_current, NULL);
-    while ((p = s.pairs) != NULL) {
-        s.pairs = p->older;
-        tls_pair_free(p);
-    }
-    while ((ca = s.cas) != NULL) {
-        s.cas = ca->older;
-        tls_ca_free(ca);
-    }
     return rc;
 }

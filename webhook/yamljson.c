@@ -1,17 +1,16 @@
-/* yamljson.c - YAML or JSON text to jansson values, and files to text. */
+/* yamljson.c - YAML or JSON text to jansson values, from memory or a file. */
 #define _DEFAULT_SOURCE
 #include "yamljson.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <yaml.h>
 
 #include "jsonload.h"
+#include "readfile.h"
 
 #define YAMLJSON_DEPTH_MAX 100
 /* Values made, counting each use of an alias: stops "billion laughs". */
@@ -233,67 +232,11 @@ json_t *yamljson_parse(const char *buf, size_t len, struct err *err)
     return yamljson_parse_yaml(buf, len, err);
 }
 
-char *yamljson_read_file(const char *path, size_t max, size_t *len,
-                         struct err *err)
-{
-    char *buf = NULL, *nbuf;
-    size_t cap = 0, n = 0;
-    int fd, saved;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        saved = errno;
-        err_set(err, "%s: %s", path, strerror(saved));
-        errno = saved; /* callers tell a missing file from a bad one */
-        return NULL;
-    }
-    /* Read to the end rather than trust st_size: stdin and pipes work too,
-     * and a file that grows while read is still capped at max. */
-    for (;;) {
-        ssize_t got;
-
-        if (n + 1 >= cap) {
-            cap = cap != 0 ? cap * 2 : 65536;
-            if (cap > max + 2)
-                cap = max + 2;
-            nbuf = realloc(buf, cap);
-            if (nbuf == NULL) {
-                err_set(err, "%s: out of memory", path);
-                goto fail;
-            }
-            buf = nbuf;
-        }
-        got = read(fd, buf + n, cap - n - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            err_set(err, "%s: %s", path, strerror(errno));
-            goto fail;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-        if (n > max) {
-            err_set(err, "%s: larger than %zu bytes", path, max);
-            goto fail;
-        }
-    }
-    close(fd);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-fail:
-    close(fd);
-    free(buf);
-    errno = 0;
-    return NULL;
-}
-
 json_t *yamljson_load_file(const char *path, size_t max, struct err *err)
 {
     struct err perr = {{0}};
     size_t len;
-    char *buf = yamljson_read_file(path, max, &len, err);
+    char *buf = readfile_all(path, max, &len, err);
     json_t *v;
 
     if (buf == NULL)

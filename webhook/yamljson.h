@@ -1,4 +1,4 @@
-/* yamljson.h - YAML or JSON text to jansson values, and files to text. */
+/* yamljson.h - YAML or JSON text to jansson values, from memory or a file. */
 #ifndef WEBHOOK_YAMLJSON_H
 #define WEBHOOK_YAMLJSON_H
 
@@ -18,15 +18,9 @@
 json_t *yamljson_parse(const char *buf, size_t len, struct err *err);
 
 /*
- * Read the whole file path (a pipe or /dev/stdin too) into a new
- * NUL-terminated buffer (caller frees), at most max bytes; *len gets the
- * size. NULL with err naming the file; errno is then ENOENT when the file
- * does not exist, 0 for other failures after it was opened.
+ * readfile_all then yamljson_parse: a new reference, or NULL with err set
+ * (naming the file).
  */
-char *yamljson_read_file(const char *path, size_t max, size_t *len,
-                         struct err *err);
-
-/* yamljson_read_file then yamljson_parse; errors name the file. */
 json_t *yamljson_load_file(const char *path, size_t max, struct err *err);
 
 #endif

@@ -18,8 +18,8 @@
 #include "hashkey.h"
 #include "jsonarena.h"
 #include "jsonout.h"
+#include "readfile.h"
 #include "review.h"
-#include "yamljson.h"
 
 static const char *const bench_payloads[] = {
     "tests/bench/payload-pod.json",
@@ -185,8 +185,7 @@ int main(int argc, char **argv)
     for (p = 0; p < BENCH_PAYLOADS; p++) {
         struct err err = {{0}};
 
-        bodies[p] =
-            yamljson_read_file(bench_payloads[p], 1 << 20, &lens[p], &err);
+        bodies[p] = readfile_all(bench_payloads[p], 1 << 20, &lens[p], &err);
         if (bodies[p] == NULL) {
             fprintf(stderr, "bench_review: %s (run from the repo root)\n",
                     err.msg);

@@ -3,12 +3,12 @@
 /*
  *   floor --tls-cert F --tls-key F [--listen ADDR:PORT]
  *
- * Same TLS and thread settings as webhook/server.c (TLS 1.2/1.3, epoll,
- * one thread a core, keep-alive). Every POST body is read and parsed with
- * json_loadb, and a fixed AdmissionReview answer goes back. What hack/bench.sh
- * measures the webhook against. Port 0 picks a free port; the chosen one is
- * printed as "floor: listening on https://ADDR:PORT". Runs until SIGINT or
- * SIGTERM.
+ * Same TLS and thread settings as webhook/server.c and tlscreds.h (TLS
+ * 1.2/1.3, epoll, one thread a core, keep-alive). Every POST body is read and
+ * parsed with json_loadb, and a fixed AdmissionReview answer goes back. What
+ * hack/bench.sh measures the webhook against. Port 0 picks a free port; the
+ * chosen one is printed as "floor: listening on https://ADDR:PORT". Runs until
+ * SIGINT or SIGTERM.
  */
 #define _GNU_SOURCE
 

@@ -1,0 +1,11 @@
+/* monotime.h - the monotonic clock in milliseconds or microseconds. */
+#ifndef LIB_MONOTIME_H
+#define LIB_MONOTIME_H
+
+/* CLOCK_MONOTONIC in milliseconds: for deadlines and durations only. */
+long long monotime_ms(void);
+
+/* CLOCK_MONOTONIC in microseconds: for deadlines and durations only. */
+long long monotime_us(void);
+
+#endif
