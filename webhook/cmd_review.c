@@ -12,7 +12,6 @@
 #include "readfile.h"
 #include "replay.h"
 #include "review.h"
-#include "yamljson.h"
 
 #define CMD_REVIEW_MAX (64u << 20)
 
