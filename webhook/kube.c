@@ -18,6 +18,7 @@
 #include "jsonload.h"
 #include "log.h"
 #include "state.h"
+#include "strbuf.h"
 #include "strmap.h"
 #include "thread.h"
 
@@ -99,11 +100,6 @@ enum kube_rc {
     KUBE_STOPPED
 };
 
-struct kube_buf {
-    char *p;
-    size_t len, cap;
-};
-
 /* What the index holds of one object, by "<ns>\0<name>". */
 struct kube_known {
     char *rv;
@@ -132,9 +128,9 @@ struct kube_watcher {
     /* One request. */
     int in_watch;
     long status;
-    struct kube_buf body; /* list or error body */
-    struct kube_buf line; /* watch: the partial event line */
-    int discarding;       /* watch: inside an over-long line */
+    struct strbuf body; /* list or error body */
+    struct strbuf line; /* watch: the partial event line */
+    int discarding;     /* watch: inside an over-long line */
     int too_big;
     enum kube_rc result; /* set by event handling or progress */
     unsigned long applied;
@@ -204,58 +200,6 @@ static int kube_sleep(struct kube *k, double s)
     return kube_stopping(k) ? -1 : 0;
 }
 
-static int kube_buf_add(struct kube_buf *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *np;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        np = realloc(b->p, cap);
-        if (np == NULL)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int kube_buf_printf(struct kube_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int kube_buf_printf(struct kube_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    char small[512], *big = NULL;
-    int n, rc;
-
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    if ((size_t)n < sizeof(small))
-        return kube_buf_add(b, small, (size_t)n);
-    big = malloc((size_t)n + 1);
-    if (big == NULL)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    rc = kube_buf_add(b, big, (size_t)n);
-    free(big);
-    return rc;
-}
-
-static void kube_buf_free(struct kube_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
-
 /* Remember why the last request failed, for the backoff's warning. */
 static void kube_why(struct kube_watcher *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -269,7 +213,7 @@ static void kube_why(struct kube_watcher *w, const char *fmt, ...)
 }
 
 /* The message of a Status body (or its first bytes), into out. */
-static void kube_status_msg(const struct kube_buf *b, char *out, size_t n)
+static void kube_status_msg(const struct strbuf *b, char *out, size_t n)
 {
     json_t *st = b->len ? jsonload_text(b->p, b->len, NULL) : NULL;
     const char *msg = json_string_value(json_object_get(st, "message"));
@@ -397,7 +341,7 @@ static void kube_image_config(struct kube_watcher *w, const json_t *obj)
 {
     const json_t *status = json_object_get(obj, "status"), *ext, *v;
     const char *hosts[KUBE_MAX_HOSTS], *s;
-    struct kube_buf joined = {0};
+    struct strbuf joined = {.max = STRBUF_NOMAX};
     struct err err = {{0}};
     size_t n = 0, i, j;
 
@@ -416,9 +360,9 @@ static void kube_image_config(struct kube_watcher *w, const json_t *obj)
             hosts[n++] = s;
     }
     for (i = 0; i < n; i++)
-        if (kube_buf_printf(&joined, "%s%s", i ? ", " : "", hosts[i]) != 0)
+        if (strbuf_printf(&joined, "%s%s", i ? ", " : "", hosts[i]) != 0)
             goto out;
-    if (joined.p == NULL && kube_buf_add(&joined, "", 0) != 0)
+    if (joined.p == NULL && strbuf_add(&joined, "", 0) != 0)
         goto out;
     if (strcmp(w->hosts != NULL ? w->hosts : "", joined.p) == 0)
         goto out;
@@ -439,7 +383,7 @@ static void kube_image_config(struct kube_watcher *w, const json_t *obj)
                           "registry hostnames; crossProject.registries of "
                           "the config only");
 out:
-    kube_buf_free(&joined);
+    strbuf_free(&joined);
 }
 
 /* ADDED, MODIFIED, or an item of a list: into the index. */
@@ -534,16 +478,16 @@ static void kube_remove(struct kube_watcher *w, const json_t *obj)
 /* After a list: remove what it did not return. */
 static int kube_sweep(struct kube_watcher *w)
 {
-    struct kube_buf gone = {0};
+    struct strbuf gone = {.max = STRBUF_NOMAX};
     size_t pos = 0, len, off;
     const char *key;
     void *val;
 
     while (strmap_next(w->known, &pos, &key, &len, &val))
         if (((struct kube_known *)val)->gen != w->gen)
-            if (kube_buf_add(&gone, key, len) != 0 ||
-                kube_buf_add(&gone, "", 1) != 0) {
-                kube_buf_free(&gone);
+            if (strbuf_add(&gone, key, len) != 0 ||
+                strbuf_add(&gone, "", 1) != 0) {
+                strbuf_free(&gone);
                 return -1;
             }
     for (off = 0; off < gone.len;) {
@@ -555,7 +499,7 @@ static int kube_sweep(struct kube_watcher *w)
         w->n_removed++;
         off += len + 1;
     }
-    kube_buf_free(&gone);
+    strbuf_free(&gone);
     return 0;
 }
 
@@ -646,9 +590,9 @@ static int kube_feed(struct kube_watcher *w, const char *p, size_t n)
 
         if (!w->discarding && w->line.len + seg > KUBE_EVENT_MAX) {
             w->discarding = 1;
-            w->line.len = 0;
+            strbuf_reset(&w->line);
         }
-        if (!w->discarding && kube_buf_add(&w->line, p, seg) != 0) {
+        if (!w->discarding && strbuf_add(&w->line, p, seg) != 0) {
             kube_why(w, "watch: out of memory");
             w->result = KUBE_FAIL;
             return -1;
@@ -661,7 +605,7 @@ static int kube_feed(struct kube_watcher *w, const char *p, size_t n)
         } else if (kube_event(w, w->line.p, w->line.len) != 0) {
             return -1;
         }
-        w->line.len = 0;
+        strbuf_reset(&w->line);
         p += seg + 1;
         n -= seg + 1;
     }
@@ -691,7 +635,7 @@ static size_t kube_on_body(char *p, size_t size, size_t n, void *arg)
         w->too_big = 1;
         return 0;
     }
-    return kube_buf_add(&w->body, p, n) == 0 ? n : 0;
+    return strbuf_add(&w->body, p, n) == 0 ? n : 0;
 }
 
 static int kube_on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
@@ -738,7 +682,7 @@ static CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
     const struct kubeconfig *kc = w->k->kc;
     CURL *c = w->curl;
     struct curl_slist *hdrs = NULL, *h;
-    struct kube_buf auth = {0};
+    struct strbuf auth = {.max = STRBUF_NOMAX};
     const char *token = kube_token(w);
     struct curl_blob ca = {kc->ca_data, kc->ca_data_len, CURL_BLOB_NOCOPY};
     struct curl_blob cert = {kc->cert_data, kc->cert_data_len,
@@ -748,8 +692,8 @@ static CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
 
     w->status = 0;
     w->refused = 0;
-    w->body.len = 0;
-    w->line.len = 0;
+    strbuf_reset(&w->body);
+    strbuf_reset(&w->line);
     w->discarding = 0;
     w->too_big = 0;
     w->in_watch = watch;
@@ -759,7 +703,7 @@ static CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
         goto out;
     hdrs = h;
     if (token != NULL) {
-        if (kube_buf_printf(&auth, "Authorization: Bearer %s", token) != 0)
+        if (strbuf_printf(&auth, "Authorization: Bearer %s", token) != 0)
             goto out;
         h = curl_slist_append(hdrs, auth.p);
         if (h == NULL)
@@ -824,7 +768,7 @@ out:
     curl_slist_free_all(hdrs);
     if (auth.p != NULL)
         memset(auth.p, 0, auth.len);
-    kube_buf_free(&auth);
+    strbuf_free(&auth);
     return cc;
 }
 
@@ -838,25 +782,25 @@ static const char *kube_curl_msg(const struct kube_watcher *w, CURLcode cc)
 static char *kube_url(struct kube_watcher *w, const char *cont, int paged)
 {
     const struct kube_resource *res = w->res;
-    struct kube_buf u = {0};
+    struct strbuf u = {.max = STRBUF_NOMAX};
     char *esc = NULL;
     int rc;
 
-    rc = kube_buf_printf(&u, "%s%s?%s%s", w->k->kc->server, res->path,
-                         res->selector ? res->selector : "",
-                         res->selector ? "&" : "");
+    rc = strbuf_printf(&u, "%s%s?%s%s", w->k->kc->server, res->path,
+                       res->selector ? res->selector : "",
+                       res->selector ? "&" : "");
     if (rc == 0 && paged)
-        rc = kube_buf_printf(&u, "limit=%u&", w->k->page_limit);
+        rc = strbuf_printf(&u, "limit=%u&", w->k->page_limit);
     if (rc == 0 && cont != NULL) {
         esc = curl_easy_escape(w->curl, cont, 0);
-        rc = esc != NULL ? kube_buf_printf(&u, "continue=%s&", esc) : -1;
+        rc = esc != NULL ? strbuf_printf(&u, "continue=%s&", esc) : -1;
     }
     curl_free(esc);
     if (rc == 0 && u.len > 0 &&
         (u.p[u.len - 1] == '&' || u.p[u.len - 1] == '?'))
         u.p[--u.len] = '\0';
     if (rc != 0) {
-        kube_buf_free(&u);
+        strbuf_free(&u);
         return NULL;
     }
     return u.p;
@@ -1085,6 +1029,7 @@ int kube_list_all(struct kube *k, const char *path, const char *kind,
     }
     w->k = k;
     w->res = &res;
+    w->body.max = KUBE_LIST_MAX;
     for (;;) {
         url = kube_url(w, cont, paged);
         if (url == NULL) {
@@ -1157,8 +1102,8 @@ out:
         if (w->token != NULL)
             memset(w->token, 0, strlen(w->token));
         free(w->token);
-        kube_buf_free(&w->body);
-        kube_buf_free(&w->line);
+        strbuf_free(&w->body);
+        strbuf_free(&w->line);
         free(w);
     }
     return rc;
@@ -1167,7 +1112,7 @@ out:
 static enum kube_rc kube_watch(struct kube_watcher *w)
 {
     struct kube *k = w->k;
-    struct kube_buf u = {0};
+    struct strbuf u = {.max = STRBUF_NOMAX};
     char *esc = NULL, msg[256];
     double t0 = kube_now(), left = w->resync_at - t0;
     unsigned t = KUBE_WATCH_MIN_S + (unsigned)(kube_rand(w) * KUBE_WATCH_MIN_S);
@@ -1180,12 +1125,12 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
         t = (unsigned)left;
     esc = curl_easy_escape(w->curl, w->rv, 0);
     if (esc == NULL ||
-        kube_buf_printf(&u,
-                        "%s%s?%s%sallowWatchBookmarks=true&resourceVersion=%s&"
-                        "timeoutSeconds=%u&watch=true",
-                        k->kc->server, w->res->path,
-                        w->res->selector ? w->res->selector : "",
-                        w->res->selector ? "&" : "", esc, t) != 0) {
+        strbuf_printf(&u,
+                      "%s%s?%s%sallowWatchBookmarks=true&resourceVersion=%s&"
+                      "timeoutSeconds=%u&watch=true",
+                      k->kc->server, w->res->path,
+                      w->res->selector ? w->res->selector : "",
+                      w->res->selector ? "&" : "", esc, t) != 0) {
         kube_why(w, "watch: out of memory");
         goto out;
     }
@@ -1223,7 +1168,7 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
     }
 out:
     curl_free(esc);
-    kube_buf_free(&u);
+    strbuf_free(&u);
     return rc;
 }
 
@@ -1400,8 +1345,8 @@ static void kube_watcher_free(struct kube_watcher *w)
     free(w->token);
     free(w->rv);
     free(w->hosts);
-    kube_buf_free(&w->body);
-    kube_buf_free(&w->line);
+    strbuf_free(&w->body);
+    strbuf_free(&w->line);
 }
 
 /* How the client logs in, for the start line. */
@@ -1455,6 +1400,8 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
 
         w->k = k;
         w->res = &kube_resources[i];
+        w->body.max = KUBE_LIST_MAX;
+        w->line.max = KUBE_EVENT_MAX;
         w->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(kube_now() * 1e9) ^
                  ((uint64_t)(i + 1) << 40);
         if (w->rng == 0)
