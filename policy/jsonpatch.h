@@ -36,7 +36,7 @@ void jsonpatch_ptr_truncate(struct jsonpatch_ptr *p, size_t len);
  */
 struct jsonpatch {
     struct strbuf out; /* "[" and the operations so far; no cap */
-    size_t ops;         /* how many */
+    size_t ops;        /* how many */
 };
 
 /*
