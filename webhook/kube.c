@@ -1,4 +1,6 @@
-/* kube.c - Kubernetes API client: list and watch RBAC into the live index. */
+/* kube.c - Kubernetes API client: list and watch RBAC into the live index,
+ * a thread a kind that lists, watches, backs off and relists; start, stop
+ * and the counters. */
 #define _GNU_SOURCE
 #include "kube.h"
 

@@ -42,9 +42,9 @@ struct kube_watcher {
     pthread_t thread;
     int started;
     struct kubehttp http; /* its GETs */
-    struct strmap *known; /* "<ns>\0<name>" -> what kubeevent knows of it */
-    unsigned gen;
-    char *rv; /* watch from here; NULL: list first */
+    struct strmap *known; /* "<ns>\0<name>" -> kubeevent's record of it */
+    unsigned gen;         /* the list under way: what it misses is swept */
+    char *rv;             /* watch from here; NULL: list first */
     uint64_t rng;
     unsigned failures; /* in a row, for the backoff */
     double resync_at;  /* monotonic */
