@@ -100,10 +100,10 @@ int kubelist_all(struct kube *k, const char *path, const char *kind,
             json_object_get(json_object_get(root, "metadata"), "continue"));
         free(cont);
         cont = c != NULL && c[0] != '\0' ? strdup(c) : NULL;
+        if (c == NULL || c[0] == '\0')
+            break; /* c is root's: root goes at out */
         json_decref(root);
         root = NULL;
-        if (c == NULL || c[0] == '\0')
-            break;
         if (cont == NULL) {
             err_set(err, "out of memory");
             goto out;
