@@ -8,35 +8,6 @@
 
 #define JSONOUT_DEPTH_MAX 64
 
-void jsonout_raw(struct jsonout *o, const char *p, size_t n)
-{
-    if (o->failed)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap != 0 ? o->cap : 1024;
-        char *s;
-
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        s = realloc(o->s, cap);
-        if (s == NULL) {
-            o->failed = 1;
-            return;
-        }
-        o->s = s;
-        o->cap = cap;
-    }
-    memcpy(o->s + o->len, p, n);
-    o->len += n;
-    o->s[o->len] = '\0';
-}
-
-void jsonout_free(struct jsonout *o)
-{
-    free(o->s);
-    memset(o, 0, sizeof(*o));
-}
-
 /* Whether byte c must be escaped in a JSON string. */
 static int jsonout_special(unsigned char c)
 {
@@ -68,14 +39,14 @@ static size_t jsonout_plain(const char *s, size_t i, size_t n)
     return i;
 }
 
-void jsonout_str(struct jsonout *o, const char *s, size_t n)
+void jsonout_str(struct strbuf *o, const char *s, size_t n)
 {
     size_t i = 0, run;
 
-    jsonout_raw(o, "\"", 1);
+    strbuf_add(o, "\"", 1);
     while (i < n) {
         run = jsonout_plain(s, i, n);
-        jsonout_raw(o, s + i, run - i);
+        strbuf_add(o, s + i, run - i);
         if (run == n)
             break;
         {
@@ -84,37 +55,37 @@ void jsonout_str(struct jsonout *o, const char *s, size_t n)
 
             switch (c) {
             case '"':
-                jsonout_raw(o, "\\\"", 2);
+                strbuf_add(o, "\\\"", 2);
                 break;
             case '\\':
-                jsonout_raw(o, "\\\\", 2);
+                strbuf_add(o, "\\\\", 2);
                 break;
             case '\n':
-                jsonout_raw(o, "\\n", 2);
+                strbuf_add(o, "\\n", 2);
                 break;
             case '\r':
-                jsonout_raw(o, "\\r", 2);
+                strbuf_add(o, "\\r", 2);
                 break;
             case '\t':
-                jsonout_raw(o, "\\t", 2);
+                strbuf_add(o, "\\t", 2);
                 break;
             case '\b':
-                jsonout_raw(o, "\\b", 2);
+                strbuf_add(o, "\\b", 2);
                 break;
             case '\f':
-                jsonout_raw(o, "\\f", 2);
+                strbuf_add(o, "\\f", 2);
                 break;
             default:
                 snprintf(esc, sizeof(esc), "\\u%04X", c);
-                jsonout_raw(o, esc, 6);
+                strbuf_add(o, esc, 6);
             }
         }
         i = run + 1;
     }
-    jsonout_raw(o, "\"", 1);
+    strbuf_add(o, "\"", 1);
 }
 
-static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
+static void jsonout_value(struct strbuf *o, const json_t *v, int depth)
 {
     char num[64];
     int n;
@@ -129,31 +100,31 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
         json_t *item;
         int first = 1;
 
-        jsonout_raw(o, "{", 1);
+        strbuf_add(o, "{", 1);
         json_object_foreach((json_t *)v, key, item)
         {
             if (!first)
-                jsonout_raw(o, ",", 1);
+                strbuf_add(o, ",", 1);
             first = 0;
             jsonout_str(o, key, strlen(key));
-            jsonout_raw(o, ":", 1);
+            strbuf_add(o, ":", 1);
             jsonout_value(o, item, depth + 1);
         }
-        jsonout_raw(o, "}", 1);
+        strbuf_add(o, "}", 1);
         break;
     }
     case JSON_ARRAY: {
         size_t i;
         json_t *item;
 
-        jsonout_raw(o, "[", 1);
+        strbuf_add(o, "[", 1);
         json_array_foreach(v, i, item)
         {
             if (i > 0)
-                jsonout_raw(o, ",", 1);
+                strbuf_add(o, ",", 1);
             jsonout_value(o, item, depth + 1);
         }
-        jsonout_raw(o, "]", 1);
+        strbuf_add(o, "]", 1);
         break;
     }
     case JSON_STRING:
@@ -162,7 +133,7 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
     case JSON_INTEGER:
         n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
                      json_integer_value(v));
-        jsonout_raw(o, num, (size_t)n);
+        strbuf_add(o, num, (size_t)n);
         break;
     case JSON_REAL:
         /* jansson's own form: shortest round trip, always a real. Into
@@ -173,34 +144,33 @@ static void jsonout_value(struct jsonout *o, const json_t *v, int depth)
             o->failed = 1;
             return;
         }
-        jsonout_raw(o, num, (size_t)n);
+        strbuf_add(o, num, (size_t)n);
         break;
     case JSON_TRUE:
-        jsonout_raw(o, "true", 4);
+        strbuf_add(o, "true", 4);
         break;
     case JSON_FALSE:
-        jsonout_raw(o, "false", 5);
+        strbuf_add(o, "false", 5);
         break;
     case JSON_NULL:
-        jsonout_raw(o, "null", 4);
+        strbuf_add(o, "null", 4);
         break;
     }
 }
 
 char *jsonout_dumps(const json_t *v, size_t *len)
 {
-    struct jsonout o = {NULL, 0, 0, 0};
+    struct strbuf o = {.max = STRBUF_NOMAX};
 
     if (v == NULL)
         return NULL;
     jsonout_value(&o, v, 0);
     if (!o.failed)
-        jsonout_raw(&o, "", 0);
+        strbuf_add(&o, "", 0);
     if (o.failed) {
-        free(o.s);
+        strbuf_free(&o);
         return NULL;
     }
-    o.s[o.len] = '\0';
     *len = o.len;
-    return o.s;
+    return o.p;
 }

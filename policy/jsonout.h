@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "strbuf.h"
+
 /*
  * The compact JSON text of v (any type; object members in jansson's order)
  * in a new NUL-terminated buffer (caller frees); *len gets its length. The
@@ -17,19 +19,11 @@
  */
 char *jsonout_dumps(const json_t *v, size_t *len);
 
-/* A JSON text being written; start zeroed, release with jsonout_free. */
-struct jsonout {
-    char *s; /* NUL-terminated once anything was written */
-    size_t len, cap;
-    int failed; /* out of memory: the text is incomplete */
-};
-
-/* Append n bytes of ready JSON text. */
-void jsonout_raw(struct jsonout *o, const char *p, size_t n);
-
-/* Append the n bytes at s as a quoted, escaped JSON string (s is UTF-8). */
-void jsonout_str(struct jsonout *o, const char *s, size_t n);
-
-void jsonout_free(struct jsonout *o);
+/*
+ * Append the n bytes at s to b as a quoted, escaped JSON string (s is
+ * UTF-8). Other JSON text goes in with strbuf_add; b->failed says whether
+ * all of it did.
+ */
+void jsonout_str(struct strbuf *b, const char *s, size_t n);
 
 #endif

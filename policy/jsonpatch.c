@@ -64,20 +64,28 @@ void jsonpatch_ptr_truncate(struct jsonpatch_ptr *p, size_t len)
     }
 }
 
+/* The text so far: as long as the object it patches, not a message's cap
+ * (p starts zeroed). */
+static struct strbuf *jsonpatch_out(struct jsonpatch *p)
+{
+    p->out.max = STRBUF_NOMAX;
+    return &p->out;
+}
+
 int jsonpatch_add(struct jsonpatch *p, const char *op, const char *path,
                   const char *value, struct err *err)
 {
-    struct jsonout *o = &p->out;
+    struct strbuf *o = jsonpatch_out(p);
 
-    jsonout_raw(o, p->ops == 0 ? "[{\"op\":" : ",{\"op\":", 7);
+    strbuf_add(o, p->ops == 0 ? "[{\"op\":" : ",{\"op\":", 7);
     jsonout_str(o, op, strlen(op));
-    jsonout_raw(o, ",\"path\":", 8);
+    strbuf_add(o, ",\"path\":", 8);
     jsonout_str(o, path, strlen(path));
     if (value != NULL) {
-        jsonout_raw(o, ",\"value\":", 9);
+        strbuf_add(o, ",\"value\":", 9);
         jsonout_str(o, value, strlen(value));
     }
-    jsonout_raw(o, "}", 1);
+    strbuf_add(o, "}", 1);
     if (o->failed)
         return err_set(err, "out of memory");
     p->ops++;
@@ -86,16 +94,16 @@ int jsonpatch_add(struct jsonpatch *p, const char *op, const char *path,
 
 const char *jsonpatch_text(struct jsonpatch *p, size_t *len)
 {
-    jsonout_raw(&p->out, p->ops == 0 ? "[]" : "]", p->ops == 0 ? 2 : 1);
+    strbuf_add(jsonpatch_out(p), p->ops == 0 ? "[]" : "]", p->ops == 0 ? 2 : 1);
     if (p->out.failed)
         return NULL;
     *len = p->out.len;
-    return p->out.s;
+    return p->out.p;
 }
 
 void jsonpatch_free(struct jsonpatch *p)
 {
-    jsonout_free(&p->out);
+    strbuf_free(&p->out);
     p->ops = 0;
 }
 

@@ -35,8 +35,8 @@ void jsonpatch_ptr_truncate(struct jsonpatch_ptr *p, size_t len);
  * zeroed; release with jsonpatch_free.
  */
 struct jsonpatch {
-    struct jsonout out; /* "[" and the operations so far */
-    size_t ops;         /* how many */
+    struct strbuf out; /* "[" and the operations so far; no cap */
+    size_t ops;        /* how many */
 };
 
 /*

@@ -1,62 +1,102 @@
-/* strbuf.c - a growing string with a size cap, for messages. */
+/* strbuf.c - a growing buffer with a size cap: messages, JSON text, HTTP
+ * bodies. */
 #include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define STRBUF_DEFAULT_MAX (64u << 10)
+#define STRBUF_FIRST       256u
+
+/*
+ * Make room for n more bytes and the NUL, as far as max allows: *fit gets
+ * how many of the n fit. -1 on out of memory. Capacity doubles up to
+ * max + 1, and max is at most STRBUF_NOMAX, so nothing here overflows.
+ */
+static int strbuf_room(struct strbuf *b, size_t n, size_t *fit)
+{
+    size_t max = b->max != 0 ? b->max : STRBUF_DEFAULT_MAX;
+    size_t want = n <= max - b->len ? b->len + n : max;
+    size_t cap;
+    char *p;
+
+    *fit = want - b->len;
+    if (want < b->cap)
+        return 0;
+    cap = b->cap != 0 ? b->cap : STRBUF_FIRST;
+    while (cap <= want && cap <= max)
+        cap *= 2;
+    if (cap > max + 1)
+        cap = max + 1;
+    p = realloc(b->p, cap);
+    if (p == NULL)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int strbuf_add(struct strbuf *b, const void *p, size_t n)
+{
+    size_t fit;
+
+    if (strbuf_room(b, n, &fit) != 0) {
+        b->failed = 1;
+        return -1;
+    }
+    memcpy(b->p + b->len, p, fit);
+    b->len += fit;
+    b->p[b->len] = '\0';
+    if (fit < n) {
+        b->failed = 1;
+        return -1;
+    }
+    return 0;
+}
 
 int strbuf_printf(struct strbuf *b, const char *fmt, ...)
 {
-    size_t max = b->max != 0 ? b->max : STRBUF_DEFAULT_MAX;
     va_list ap;
+    size_t fit;
     int n;
 
     va_start(ap, fmt);
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (n < 0 || strbuf_room(b, (size_t)n, &fit) != 0) {
         b->failed = 1;
         return -1;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *s;
-
-        while (cap < b->len + (size_t)n + 1 && cap <= max)
-            cap *= 2;
-        if (cap > max + 1)
-            cap = max + 1;
-        s = realloc(b->s, cap);
-        if (s == NULL) {
-            b->failed = 1;
-            return -1;
-        }
-        b->s = s;
-        b->cap = cap;
     }
     va_start(ap, fmt);
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    vsnprintf(b->p + b->len, fit + 1, fmt, ap);
     va_end(ap);
-    if (b->len + (size_t)n >= b->cap) {
-        b->len = b->cap - 1;
+    b->len += fit;
+    if (fit < (size_t)n) {
         b->failed = 1;
         return -1;
     }
-    b->len += (size_t)n;
     return 0;
 }
 
 const char *strbuf_str(const struct strbuf *b)
 {
-    return b->s != NULL ? b->s : "";
+    return b->p != NULL ? b->p : "";
+}
+
+void strbuf_reset(struct strbuf *b)
+{
+    b->len = 0;
+    if (b->p != NULL)
+        b->p[0] = '\0';
+    b->failed = 0;
 }
 
 void strbuf_free(struct strbuf *b)
 {
-    free(b->s);
-    b->s = NULL;
+    free(b->p);
+    b->p = NULL;
     b->len = b->cap = 0;
     b->failed = 0;
 }

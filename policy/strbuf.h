@@ -1,20 +1,37 @@
-/* strbuf.h - a growing string with a size cap, for messages. */
+/* strbuf.h - a growing buffer with a size cap: messages, JSON text, HTTP
+ * bodies. */
 #ifndef POLICY_STRBUF_H
 #define POLICY_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+/*
+ * Start zeroed, or with max set ({.max = 1 << 20}) before the first append.
+ * After an append p holds len bytes and a NUL (raw appends may put NULs
+ * before it). Whoever takes p over (setting it to NULL) frees it.
+ */
 struct strbuf {
-    char *s;    /* NUL-terminated, NULL until something is appended */
+    char *p;    /* NUL-terminated, NULL until something is appended */
     size_t len; /* bytes used, without the NUL */
     size_t cap; /* bytes allocated */
-    size_t max; /* the most len may reach; 0 for 64 KiB */
+    size_t max; /* the most len may reach; 0 for 64 KiB, a message's cap */
     int failed; /* an append ran out of memory or hit max */
 };
 
+/* A max that leaves the size to memory alone. */
+#define STRBUF_NOMAX (SIZE_MAX / 2)
+
 /*
- * Append printf-style text. Past max the text is cut and failed is set:
- * messages stay bounded whatever the input. Returns 0 or -1.
+ * Append the n bytes at p. Past max they are cut there and failed is set;
+ * out of memory, nothing is appended and failed is set. Returns 0, or -1
+ * when not all n bytes went in.
+ */
+int strbuf_add(struct strbuf *b, const void *p, size_t n);
+
+/*
+ * Append printf-style text, cut at max like strbuf_add: messages stay
+ * bounded whatever the input. Returns 0 or -1.
  */
 int strbuf_printf(struct strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -22,7 +39,10 @@ int strbuf_printf(struct strbuf *b, const char *fmt, ...)
 /* The text so far (borrowed, "" when empty). */
 const char *strbuf_str(const struct strbuf *b);
 
-/* Free the text and reset b to empty. */
+/* Empty b and clear failed, keeping its memory and max: for reuse. */
+void strbuf_reset(struct strbuf *b);
+
+/* Free the bytes and reset b to empty; max is kept. */
 void strbuf_free(struct strbuf *b);
 
 #endif

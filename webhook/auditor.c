@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dirlist.h"
+#include "kubelist.h"
 #include "log.h"
 #include "metrics.h"
 #include "thread.h"
@@ -246,7 +247,7 @@ static int auditor_list(struct auditor_pass *p, struct kube *k,
                  ak->resource);
     else
         snprintf(path, sizeof(path), "%s/%s", ak->prefix, ak->resource);
-    rc = kube_list_all(k, path, ak->kind, ak->api_version, &items, &err);
+    rc = kubelist_all(k, path, ak->kind, ak->api_version, &items, &err);
     if (rc < 0) {
         auditor_say(p, 1, "list %s", err.msg);
         return 0;

@@ -1,4 +1,6 @@
-/* kube.c - Kubernetes API client: list and watch RBAC into the live index. */
+/* kube.c - Kubernetes API client: list and watch RBAC into the live index,
+ * a thread a kind that lists, watches, backs off and relists; start, stop
+ * and the counters. */
 #define _GNU_SOURCE
 #include "kube.h"
 
@@ -14,10 +16,12 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "hashkey.h"
 #include "jsonload.h"
+#include "kubeevent.h"
+#include "kubehttp.h"
+#include "kubeint.h"
 #include "log.h"
-#include "state.h"
+#include "strbuf.h"
 #include "strmap.h"
 #include "thread.h"
 
@@ -52,24 +56,10 @@
 #define KUBE_REFUSED_S      1.0    /* connection refused: retry this soon */
 #define KUBE_WATCH_MIN_S    300u   /* watch timeoutSeconds in [300, 600) */
 #define KUBE_WATCH_SLACK_S  60L    /* past timeoutSeconds: a dead peer */
-#define KUBE_CONNECT_S      10L
-#define KUBE_LOW_SPEED_S    30L /* a list that stalls this long fails */
 #define KUBE_LIST_MAX       ((size_t)1 << 30)
-#define KUBE_EVENT_MAX      ((size_t)16 << 20)
 #define KUBE_ERRBODY_MAX    ((size_t)64 << 10)
 #define KUBE_WARN_EVERY_S   30.0 /* while failing, one warning a kind */
 #define KUBE_STATUS_S       600u /* the counters in the log this often */
-#define KUBE_MAX_HOSTS      64
-#define KUBE_USER_AGENT     "image-policy-webhook/1.0"
-
-struct kube_resource {
-    const char *name; /* for logs */
-    const char *path;
-    const char *kind; /* list items carry no kind: it is set from here */
-    const char *api_version;
-    const char *selector; /* extra query, URL-encoded, or NULL */
-    int image_config;     /* images.config.openshift.io: 404 is fine */
-};
 
 static const struct kube_resource kube_resources[] = {
     {"rolebindings", "/apis/rbac.authorization.k8s.io/v1/rolebindings",
@@ -88,82 +78,12 @@ static const struct kube_resource kube_resources[] = {
      1},
 };
 
-#define KUBE_NRES (sizeof(kube_resources) / sizeof(kube_resources[0]))
-
-enum kube_rc {
-    KUBE_OK,      /* listed, or a watch ended by its timeout */
-    KUBE_FAIL,    /* retry after a backoff */
-    KUBE_EXPIRED, /* 410 Gone: list again now */
-    KUBE_ABSENT,  /* 404 of an optional kind */
-    KUBE_RESYNC,  /* the resync period is up: list again now */
-    KUBE_STOPPED
-};
-
-struct kube_buf {
-    char *p;
-    size_t len, cap;
-};
-
-/* What the index holds of one object, by "<ns>\0<name>". */
-struct kube_known {
-    char *rv;
-    unsigned gen; /* the list that last saw it */
-};
-
-struct kube_watcher {
-    struct kube *k;
-    const struct kube_resource *res;
-    pthread_t thread;
-    int started;
-    CURL *curl;
-    char errbuf[CURL_ERROR_SIZE];
-    char *token;          /* last token read, kept if a re-read fails */
-    struct strmap *known; /* "<ns>\0<name>" -> struct kube_known */
-    unsigned gen;
-    char *rv; /* watch from here; NULL: list first */
-    uint64_t rng;
-    unsigned failures; /* in a row, for the backoff */
-    double resync_at;  /* monotonic */
-    char why[512];     /* the last failure */
-    double last_warn;
-    int warned;  /* a failure was logged and no recovery yet */
-    int refused; /* the last failure: the connection was refused */
-    int listed;  /* lists done */
-    /* One request. */
-    int in_watch;
-    long status;
-    struct kube_buf body; /* list or error body */
-    struct kube_buf line; /* watch: the partial event line */
-    int discarding;       /* watch: inside an over-long line */
-    int too_big;
-    enum kube_rc result; /* set by event handling or progress */
-    unsigned long applied;
-    size_t n_new, n_changed, n_removed;
-    char *hosts;    /* image config: the hostnames set, joined */
-    int image_seen; /* image config: this list had "cluster" */
-    /* Under k->lock. */
-    int synced, watching;
-    double current_at; /* last moment this view was known current */
-    size_t objects;
-};
-
-struct kube {
-    const struct kubeconfig *kc;
-    unsigned resync_s, page_limit, status_s;
-    atomic_int stop;
-    pthread_mutex_t lock;
-    pthread_cond_t cond; /* CLOCK_MONOTONIC; broadcast on stop */
-    double started;
-    double stats_logged; /* when the counters were last logged */
-    int all_synced;
-    time_t last_sync;
-    unsigned long long lists, relists, expired, reconnects, events, skipped;
-    struct kube_watcher w[KUBE_NRES];
-};
+_Static_assert(sizeof(kube_resources) / sizeof(kube_resources[0]) == KUBE_NRES,
+               "KUBE_NRES in kubeint.h counts kube_resources");
 
 static void kube_tick(struct kube *k);
 
-static double kube_now(void)
+double kube_now(void)
 {
     struct timespec ts;
 
@@ -181,7 +101,7 @@ static double kube_rand(struct kube_watcher *w)
            9007199254740992.0;
 }
 
-static int kube_stopping(const struct kube *k)
+int kube_stopping(const struct kube *k)
 {
     return atomic_load(&k->stop);
 }
@@ -204,62 +124,7 @@ static int kube_sleep(struct kube *k, double s)
     return kube_stopping(k) ? -1 : 0;
 }
 
-static int kube_buf_add(struct kube_buf *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *np;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        np = realloc(b->p, cap);
-        if (np == NULL)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int kube_buf_printf(struct kube_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int kube_buf_printf(struct kube_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    char small[512], *big = NULL;
-    int n, rc;
-
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    if ((size_t)n < sizeof(small))
-        return kube_buf_add(b, small, (size_t)n);
-    big = malloc((size_t)n + 1);
-    if (big == NULL)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    rc = kube_buf_add(b, big, (size_t)n);
-    free(big);
-    return rc;
-}
-
-static void kube_buf_free(struct kube_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
-
-/* Remember why the last request failed, for the backoff's warning. */
-static void kube_why(struct kube_watcher *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void kube_why(struct kube_watcher *w, const char *fmt, ...)
+void kube_why(struct kube_watcher *w, const char *fmt, ...)
 {
     va_list ap;
 
@@ -269,7 +134,7 @@ static void kube_why(struct kube_watcher *w, const char *fmt, ...)
 }
 
 /* The message of a Status body (or its first bytes), into out. */
-static void kube_status_msg(const struct kube_buf *b, char *out, size_t n)
+void kube_status_msg(const struct strbuf *b, char *out, size_t n)
 {
     json_t *st = b->len ? jsonload_text(b->p, b->len, NULL) : NULL;
     const char *msg = json_string_value(json_object_get(st, "message"));
@@ -287,17 +152,14 @@ static void kube_status_msg(const struct kube_buf *b, char *out, size_t n)
     json_decref(st);
 }
 
-static void kube_count(struct kube *k, unsigned long long *c)
+void kube_count(struct kube *k, unsigned long long *c)
 {
     pthread_mutex_lock(&k->lock);
     (*c)++;
     pthread_mutex_unlock(&k->lock);
 }
 
-/* A malformed event or object: logged, counted, skipped. */
-static void kube_skip(struct kube_watcher *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void kube_skip(struct kube_watcher *w, const char *fmt, ...)
+void kube_skip(struct kube_watcher *w, const char *fmt, ...)
 {
     va_list ap;
     char msg[512];
@@ -328,7 +190,7 @@ static void kube_set_watching(struct kube_watcher *w, int on)
  * ran to its timeout. Not when it merely opened: an ERROR 410 can follow in
  * the same millisecond, and then the index is not current until relisted.
  */
-static void kube_recovered(struct kube_watcher *w)
+void kube_recovered(struct kube_watcher *w)
 {
     if (!w->warned)
         return;
@@ -339,367 +201,33 @@ static void kube_recovered(struct kube_watcher *w)
     w->warned = 0;
 }
 
-/* ---- the index side ---- */
-
-/* "<ns>\0<name>" of obj into key; 0, or -1 when it has no usable name. */
-static int kube_key(const json_t *obj, char *key, size_t cap, size_t *len,
-                    const char **ns, const char **name)
-{
-    const json_t *meta = json_object_get(obj, "metadata");
-    size_t ln, lm;
-
-    *name = json_string_value(json_object_get(meta, "name"));
-    *ns = json_string_value(json_object_get(meta, "namespace"));
-    if (*ns == NULL)
-        *ns = "";
-    if (*name == NULL || (*name)[0] == '\0')
-        return -1;
-    ln = strlen(*ns);
-    lm = strlen(*name);
-    if (ln + lm + 2 > cap)
-        return -1;
-    memcpy(key, *ns, ln + 1);
-    memcpy(key + ln + 1, *name, lm + 1);
-    *len = ln + 1 + lm;
-    return 0;
-}
-
-static void kube_forget(struct kube_watcher *w, const char *key, size_t len)
-{
-    struct kube_known *kn = strmap_remove(w->known, key, len);
-
-    if (kn != NULL) {
-        free(kn->rv);
-        free(kn);
-    }
-}
-
-static void kube_objects(struct kube_watcher *w)
-{
-    size_t n = strmap_count(w->known);
-
-    pthread_mutex_lock(&w->k->lock);
-    w->objects = n;
-    pthread_mutex_unlock(&w->k->lock);
-}
-
-/* Whether obj is the one image config the cluster has, "cluster". */
-static int kube_is_cluster_image(const json_t *obj)
-{
-    const char *name = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "name"));
-
-    return name != NULL && strcmp(name, "cluster") == 0;
-}
-
-/* The image config's registry hostnames to the state (obj NULL: none). */
-static void kube_image_config(struct kube_watcher *w, const json_t *obj)
-{
-    const json_t *status = json_object_get(obj, "status"), *ext, *v;
-    const char *hosts[KUBE_MAX_HOSTS], *s;
-    struct kube_buf joined = {0};
-    struct err err = {{0}};
-    size_t n = 0, i, j;
-
-    s = json_string_value(json_object_get(status, "internalRegistryHostname"));
-    if (s != NULL && s[0] != '\0')
-        hosts[n++] = s;
-    ext = json_object_get(status, "externalRegistryHostnames");
-    json_array_foreach(ext, i, v)
-    {
-        s = json_string_value(v);
-        if (s == NULL || s[0] == '\0' || n == KUBE_MAX_HOSTS)
-            continue;
-        for (j = 0; j < n && strcmp(hosts[j], s) != 0; j++)
-            ;
-        if (j == n)
-            hosts[n++] = s;
-    }
-    for (i = 0; i < n; i++)
-        if (kube_buf_printf(&joined, "%s%s", i ? ", " : "", hosts[i]) != 0)
-            goto out;
-    if (joined.p == NULL && kube_buf_add(&joined, "", 0) != 0)
-        goto out;
-    if (strcmp(w->hosts != NULL ? w->hosts : "", joined.p) == 0)
-        goto out;
-    if (state_live_set_registries(hosts, n, &err) != 0) {
-        log_msg(LOG_ERROR, "kube: %s: %s", w->res->name, err.msg);
-        goto out;
-    }
-    free(w->hosts);
-    w->hosts = joined.p;
-    joined.p = NULL;
-    if (n > 0)
-        log_msg(LOG_INFO,
-                "kube: images.config.openshift.io/cluster: registry "
-                "hostnames %s judged as crossProject.registries too",
-                w->hosts);
-    else
-        log_msg(LOG_INFO, "kube: images.config.openshift.io/cluster: no "
-                          "registry hostnames; crossProject.registries of "
-                          "the config only");
-out:
-    kube_buf_free(&joined);
-}
-
-/* ADDED, MODIFIED, or an item of a list: into the index. */
-static void kube_apply(struct kube_watcher *w, json_t *obj, int listed)
-{
-    const struct kube_resource *res = w->res;
-    const char *ns, *name, *rv;
-    char key[600];
-    size_t len;
-    struct kube_known *kn;
-    struct err err = {{0}};
-
-    if (res->image_config) {
-        /* The field selector asks for it alone; a server may send more. */
-        if (kube_is_cluster_image(obj)) {
-            kube_image_config(w, obj);
-            w->image_seen = 1;
-        }
-        return;
-    }
-    if (kube_key(obj, key, sizeof(key), &len, &ns, &name) != 0) {
-        kube_skip(w, "%s without a usable metadata.name", res->kind);
-        return;
-    }
-    rv = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
-    kn = strmap_get(w->known, key, len);
-    if (listed && kn != NULL && rv != NULL && strcmp(kn->rv, rv) == 0) {
-        kn->gen = w->gen;
-        return;
-    }
-    /* List items carry neither kind nor apiVersion, only the list does. */
-    if (json_object_get(obj, "kind") == NULL)
-        json_object_set_new(obj, "kind", json_string(res->kind));
-    if (json_object_get(obj, "apiVersion") == NULL)
-        json_object_set_new(obj, "apiVersion", json_string(res->api_version));
-    if (state_live_put(obj, &err) != 0) {
-        /*
-         * The API has this object in a form the index cannot read: what it
-         * grants now is unknown, so no earlier version of it stays in.
-         */
-        kube_skip(w, "%s (any earlier version removed)", err.msg);
-        state_live_delete(res->kind, ns, name);
-        kube_forget(w, key, len);
-        return;
-    }
-    if (kn == NULL) {
-        kn = calloc(1, sizeof(*kn));
-        if (kn == NULL || strmap_put(w->known, key, len, kn, NULL) != 0) {
-            free(kn);
-            log_msg(LOG_ERROR, "kube: %s: out of memory", res->name);
-            return;
-        }
-        w->n_new++;
-    } else {
-        w->n_changed++;
-    }
-    free(kn->rv);
-    kn->rv = strdup(rv != NULL ? rv : "");
-    if (kn->rv == NULL) {
-        kube_forget(w, key, len);
-        log_msg(LOG_ERROR, "kube: %s: out of memory", res->name);
-        return;
-    }
-    kn->gen = w->gen;
-    log_msg(LOG_DEBUG, "kube: %s %s%s%s stored (resourceVersion %s)", res->kind,
-            ns, ns[0] ? "/" : "", name, rv ? rv : "?");
-}
-
-/* DELETED: out of the index. */
-static void kube_remove(struct kube_watcher *w, const json_t *obj)
-{
-    const char *ns, *name;
-    char key[600];
-    size_t len;
-
-    if (w->res->image_config) {
-        if (kube_is_cluster_image(obj))
-            kube_image_config(w, NULL);
-        return;
-    }
-    if (kube_key(obj, key, sizeof(key), &len, &ns, &name) != 0) {
-        kube_skip(w, "DELETED %s without a usable metadata.name", w->res->kind);
-        return;
-    }
-    state_live_delete(w->res->kind, ns, name);
-    kube_forget(w, key, len);
-    log_msg(LOG_DEBUG, "kube: %s %s%s%s deleted", w->res->kind, ns,
-            ns[0] ? "/" : "", name);
-}
-
-/* After a list: remove what it did not return. */
-static int kube_sweep(struct kube_watcher *w)
-{
-    struct kube_buf gone = {0};
-    size_t pos = 0, len, off;
-    const char *key;
-    void *val;
-
-    while (strmap_next(w->known, &pos, &key, &len, &val))
-        if (((struct kube_known *)val)->gen != w->gen)
-            if (kube_buf_add(&gone, key, len) != 0 ||
-                kube_buf_add(&gone, "", 1) != 0) {
-                kube_buf_free(&gone);
-                return -1;
-            }
-    for (off = 0; off < gone.len;) {
-        const char *ns = gone.p + off, *name = ns + strlen(ns) + 1;
-
-        len = strlen(ns) + 1 + strlen(name);
-        state_live_delete(w->res->kind, ns, name);
-        kube_forget(w, ns, len);
-        w->n_removed++;
-        off += len + 1;
-    }
-    kube_buf_free(&gone);
-    return 0;
-}
-
-/* ---- the HTTP side ---- */
-
-/* One line of a watch: one event. 0 to go on, -1 to end the watch. */
-static int kube_event(struct kube_watcher *w, char *line, size_t len)
-{
-    json_error_t je;
-    json_t *ev, *obj;
-    const char *type, *rv;
-    int rc = 0;
-
-    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-        len--;
-    if (len == 0)
-        return 0;
-    ev = jsonload_text(line, len, &je);
-    if (ev == NULL) {
-        kube_skip(w, "not JSON (%s at byte %d of %zu)", je.text, je.position,
-                  len);
-        return 0;
-    }
-    type = json_string_value(json_object_get(ev, "type"));
-    obj = json_object_get(ev, "object");
-    rv = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
-    if (type == NULL || !json_is_object(obj)) {
-        kube_skip(w, "an event without type or object");
-    } else if (strcmp(type, "ERROR") == 0) {
-        json_int_t code = json_integer_value(json_object_get(obj, "code"));
-        const char *msg = json_string_value(json_object_get(obj, "message"));
-
-        if (code == 410) {
-            log_msg(LOG_INFO,
-                    "kube: %s: resourceVersion %s expired (410 Gone: %s); "
-                    "listing again",
-                    w->res->name, w->rv, msg ? msg : "");
-            kube_count(w->k, &w->k->expired);
-            w->result = KUBE_EXPIRED;
-        } else {
-            kube_why(w, "watch: ERROR event %lld: %s", (long long)code,
-                     msg ? msg : "");
-            w->result = KUBE_FAIL;
-        }
-        rc = -1;
-    } else if (rv == NULL || rv[0] == '\0') {
-        kube_skip(w, "%s event without metadata.resourceVersion", type);
-    } else if (strcmp(type, "BOOKMARK") == 0) {
-        /* Only a resourceVersion to move on to: nothing to index. */
-    } else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-        kube_apply(w, obj, 0);
-        w->applied++;
-        kube_count(w->k, &w->k->events);
-    } else if (strcmp(type, "DELETED") == 0) {
-        kube_remove(w, obj);
-        w->applied++;
-        kube_count(w->k, &w->k->events);
-    } else {
-        kube_skip(w, "unknown event type %s", type);
-        rv = NULL;
-    }
-    if (rc == 0 && rv != NULL && type != NULL && json_is_object(obj)) {
-        char *nrv;
-
-        kube_recovered(w);
-        nrv = strdup(rv);
-
-        if (nrv != NULL) {
-            free(w->rv);
-            w->rv = nrv;
-        }
-        kube_objects(w);
-        pthread_mutex_lock(&w->k->lock);
-        w->current_at = kube_now();
-        pthread_mutex_unlock(&w->k->lock);
-    }
-    json_decref(ev);
-    return rc;
-}
-
-/* Watch bytes: frame on newlines (not on chunks) and handle each event. */
-static int kube_feed(struct kube_watcher *w, const char *p, size_t n)
-{
-    while (n > 0) {
-        const char *nl = memchr(p, '\n', n);
-        size_t seg = nl ? (size_t)(nl - p) : n;
-
-        if (!w->discarding && w->line.len + seg > KUBE_EVENT_MAX) {
-            w->discarding = 1;
-            w->line.len = 0;
-        }
-        if (!w->discarding && kube_buf_add(&w->line, p, seg) != 0) {
-            kube_why(w, "watch: out of memory");
-            w->result = KUBE_FAIL;
-            return -1;
-        }
-        if (nl == NULL)
-            return 0;
-        if (w->discarding) {
-            kube_skip(w, "an event over %zu bytes", KUBE_EVENT_MAX);
-            w->discarding = 0;
-        } else if (kube_event(w, w->line.p, w->line.len) != 0) {
-            return -1;
-        }
-        w->line.len = 0;
-        p += seg + 1;
-        n -= seg + 1;
-    }
-    return 0;
-}
-
-static size_t kube_on_header(char *p, size_t size, size_t n, void *arg)
+/* The headers of w's GET are in: a watch that answered 200 is open. */
+static void kube_on_headers(void *arg)
 {
     struct kube_watcher *w = arg;
 
-    if (n * size <= 2 && (p[0] == '\r' || p[0] == '\n')) {
-        curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &w->status);
-        if (w->in_watch && w->status == 200)
-            kube_set_watching(w, 1);
-    }
-    return size * n;
-}
-
-static size_t kube_on_body(char *p, size_t size, size_t n, void *arg)
-{
-    struct kube_watcher *w = arg;
-
-    n *= size;
     if (w->in_watch && w->status == 200)
-        return kube_feed(w, p, n) == 0 ? n : 0;
+        kube_set_watching(w, 1);
+}
+
+/* A watch's events to kubeevent_feed; any other body into w->body. */
+static int kube_on_body(void *arg, const char *p, size_t n)
+{
+    struct kube_watcher *w = arg;
+
+    if (w->in_watch && w->status == 200)
+        return kubeevent_feed(w, p, n);
     if (w->body.len + n > (w->in_watch ? KUBE_ERRBODY_MAX : KUBE_LIST_MAX)) {
         w->too_big = 1;
-        return 0;
+        return -1;
     }
-    return kube_buf_add(&w->body, p, n) == 0 ? n : 0;
+    return strbuf_add(&w->body, p, n);
 }
 
-static int kube_on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
-                            curl_off_t d)
+static int kube_on_progress(void *arg)
 {
     struct kube_watcher *w = arg;
 
-    (void)a, (void)b, (void)c, (void)d;
     if (kube_stopping(w->k)) {
         w->result = KUBE_STOPPED;
         return 1;
@@ -715,148 +243,53 @@ static int kube_on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
     return 0;
 }
 
-/* The token to send: read again now; the last one if that fails. */
-static const char *kube_token(struct kube_watcher *w)
-{
-    struct err err = {{0}};
-    char *tok = NULL;
-
-    if (kubeconfig_token(w->k->kc, &tok, &err) != 0) {
-        log_msg(LOG_WARN, "kube: %s: %s; using the token read before",
-                w->res->name, err.msg);
-        return w->token;
-    }
-    free(w->token);
-    w->token = tok;
-    return tok;
-}
-
 /* One GET of server+path. Fills w->status and w->body (or feeds events). */
-static CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
-                         long timeout_s)
+CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
+                  long timeout_s)
 {
-    const struct kubeconfig *kc = w->k->kc;
-    CURL *c = w->curl;
-    struct curl_slist *hdrs = NULL, *h;
-    struct kube_buf auth = {0};
-    const char *token = kube_token(w);
-    struct curl_blob ca = {kc->ca_data, kc->ca_data_len, CURL_BLOB_NOCOPY};
-    struct curl_blob cert = {kc->cert_data, kc->cert_data_len,
-                             CURL_BLOB_NOCOPY};
-    struct curl_blob key = {kc->key_data, kc->key_data_len, CURL_BLOB_NOCOPY};
-    CURLcode cc = CURLE_OUT_OF_MEMORY;
+    const struct kubehttp_sink sink = {&w->status, kube_on_headers,
+                                       kube_on_body, kube_on_progress, w};
 
     w->status = 0;
     w->refused = 0;
-    w->body.len = 0;
-    w->line.len = 0;
+    w->body.max = KUBE_LIST_MAX; /* kube_on_body cuts error bodies shorter */
+    strbuf_reset(&w->body);
+    strbuf_reset(&w->line);
     w->discarding = 0;
     w->too_big = 0;
     w->in_watch = watch;
-    w->errbuf[0] = '\0';
-    h = curl_slist_append(NULL, "Accept: application/json");
-    if (h == NULL)
-        goto out;
-    hdrs = h;
-    if (token != NULL) {
-        if (kube_buf_printf(&auth, "Authorization: Bearer %s", token) != 0)
-            goto out;
-        h = curl_slist_append(hdrs, auth.p);
-        if (h == NULL)
-            goto out;
-        hdrs = h;
-    }
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    /* Not "curl...": the API server pretty-prints for curl. */
-    curl_easy_setopt(c, CURLOPT_USERAGENT, KUBE_USER_AGENT);
-    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, w->errbuf);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, KUBE_CONNECT_S);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 30L);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 10L);
-    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    if (kc->insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else if (kc->ca_file != NULL || kc->ca_data != NULL) {
-        /* That CA only, not the system's as well. */
-        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-        if (kc->ca_file != NULL)
-            curl_easy_setopt(c, CURLOPT_CAINFO, kc->ca_file);
-        else
-            curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-    }
-    if (kc->cert_file != NULL)
-        curl_easy_setopt(c, CURLOPT_SSLCERT, kc->cert_file);
-    else if (kc->cert_data != NULL)
-        curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-    if (kc->key_file != NULL)
-        curl_easy_setopt(c, CURLOPT_SSLKEY, kc->key_file);
-    else if (kc->key_data != NULL)
-        curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, kube_on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, w);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, kube_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, kube_on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
-    if (watch) {
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-    } else {
-        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, KUBE_LOW_SPEED_S);
-    }
-    cc = curl_easy_perform(c);
-    if (w->status == 0)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &w->status);
-    /* Not kept around: a copy of the token in curl's handle. */
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-out:
-    curl_slist_free_all(hdrs);
-    if (auth.p != NULL)
-        memset(auth.p, 0, auth.len);
-    kube_buf_free(&auth);
-    return cc;
+    return kubehttp_get(&w->http, url, watch, timeout_s, &sink);
 }
 
 /* What curl said, for logs. */
-static const char *kube_curl_msg(const struct kube_watcher *w, CURLcode cc)
+const char *kube_curl_msg(const struct kube_watcher *w, CURLcode cc)
 {
-    return w->errbuf[0] ? w->errbuf : curl_easy_strerror(cc);
+    return kubehttp_strerror(&w->http, cc);
 }
 
 /* The URL of a list page or a watch. */
-static char *kube_url(struct kube_watcher *w, const char *cont, int paged)
+char *kube_url(struct kube_watcher *w, const char *cont, int paged)
 {
     const struct kube_resource *res = w->res;
-    struct kube_buf u = {0};
+    struct strbuf u = {.max = STRBUF_NOMAX};
     char *esc = NULL;
     int rc;
 
-    rc = kube_buf_printf(&u, "%s%s?%s%s", w->k->kc->server, res->path,
-                         res->selector ? res->selector : "",
-                         res->selector ? "&" : "");
+    rc = strbuf_printf(&u, "%s%s?%s%s", w->k->kc->server, res->path,
+                       res->selector ? res->selector : "",
+                       res->selector ? "&" : "");
     if (rc == 0 && paged)
-        rc = kube_buf_printf(&u, "limit=%u&", w->k->page_limit);
+        rc = strbuf_printf(&u, "limit=%u&", w->k->page_limit);
     if (rc == 0 && cont != NULL) {
-        esc = curl_easy_escape(w->curl, cont, 0);
-        rc = esc != NULL ? kube_buf_printf(&u, "continue=%s&", esc) : -1;
+        esc = curl_easy_escape(w->http.curl, cont, 0);
+        rc = esc != NULL ? strbuf_printf(&u, "continue=%s&", esc) : -1;
     }
     curl_free(esc);
     if (rc == 0 && u.len > 0 &&
         (u.p[u.len - 1] == '&' || u.p[u.len - 1] == '?'))
         u.p[--u.len] = '\0';
     if (rc != 0) {
-        kube_buf_free(&u);
+        strbuf_free(&u);
         return NULL;
     }
     return u.p;
@@ -1000,7 +433,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
                 kube_skip(w, "a list item that is not an object");
                 continue;
             }
-            kube_apply(w, item, 1);
+            kubeevent_apply(w, item, 1);
             seen++;
         }
         pages++;
@@ -1024,8 +457,8 @@ static enum kube_rc kube_list(struct kube_watcher *w)
         break;
     }
     if (w->res->image_config && !w->image_seen)
-        kube_image_config(w, NULL);
-    if (kube_sweep(w) != 0) {
+        kubeevent_image_config(w, NULL);
+    if (kubeevent_sweep(w) != 0) {
         kube_why(w, "list: out of memory");
         goto out;
     }
@@ -1037,7 +470,7 @@ out:
     if (rc == KUBE_OK || rc == KUBE_ABSENT) {
         w->resync_at = kube_now() + k->resync_s * (0.9 + 0.2 * kube_rand(w));
         if (rc == KUBE_ABSENT)
-            kube_image_config(w, NULL);
+            kubeevent_image_config(w, NULL);
         kube_listed(w, pages, seen, t0, rc == KUBE_ABSENT);
         w->failures = 0;
     }
@@ -1047,128 +480,10 @@ out:
     return rc;
 }
 
-/* One page's items into out, each with its kind and apiVersion set. */
-static int kube_list_items(const struct kube_resource *res, const json_t *items,
-                           json_t *out)
-{
-    size_t i;
-    json_t *item;
-
-    json_array_foreach(items, i, item)
-    {
-        if (!json_is_object(item))
-            continue;
-        if (json_object_set_new(item, "kind", json_string(res->kind)) != 0 ||
-            json_object_set_new(item, "apiVersion",
-                                json_string(res->api_version)) != 0 ||
-            json_array_append(out, item) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-int kube_list_all(struct kube *k, const char *path, const char *kind,
-                  const char *api_version, json_t **items, struct err *err)
-{
-    const struct kube_resource res = {path, path, kind, api_version, NULL, 0};
-    struct kube_watcher *w = calloc(1, sizeof(*w));
-    json_t *out = json_array(), *root = NULL, *page;
-    char *cont = NULL, *url = NULL, msg[256];
-    const char *c;
-    int paged = 1, more, rc = -1;
-    CURLcode cc;
-
-    *items = NULL;
-    if (w == NULL || out == NULL || (w->curl = curl_easy_init()) == NULL) {
-        err_set(err, "out of memory");
-        goto out;
-    }
-    w->k = k;
-    w->res = &res;
-    for (;;) {
-        url = kube_url(w, cont, paged);
-        if (url == NULL) {
-            err_set(err, "out of memory");
-            goto out;
-        }
-        cc = kube_get(w, url, 0, 0);
-        free(url);
-        if (kube_stopping(k)) {
-            err_set(err, "%s: stopped", path);
-            goto out;
-        }
-        if (cc != CURLE_OK) {
-            err_set(err, "%s: %s", path,
-                    w->too_big ? "answer too large" : kube_curl_msg(w, cc));
-            goto out;
-        }
-        if (w->status == 404) {
-            rc = 1;
-            goto out;
-        }
-        if (w->status != 200)
-            kube_status_msg(&w->body, msg, sizeof(msg));
-        if (w->status == 410 && cont != NULL) {
-            /* An expired continue token: the whole list again, unpaged. */
-            free(cont);
-            cont = NULL;
-            paged = 0;
-            json_array_clear(out);
-            continue;
-        }
-        if (w->status != 200) {
-            err_set(err, "%s: HTTP %ld: %s", path, w->status, msg);
-            goto out;
-        }
-        root = jsonload_text(w->body.p, w->body.len, NULL);
-        page = json_object_get(root, "items");
-        if (root == NULL ||
-            (page != NULL && !json_is_array(page) && !json_is_null(page))) {
-            err_set(err, "%s: the answer is not a list", path);
-            goto out;
-        }
-        if (kube_list_items(&res, page, out) != 0) {
-            err_set(err, "out of memory");
-            goto out;
-        }
-        c = json_string_value(
-            json_object_get(json_object_get(root, "metadata"), "continue"));
-        more = c != NULL && c[0] != '\0'; /* c is root's: read it first */
-        free(cont);
-        cont = more ? strdup(c) : NULL;
-        json_decref(root);
-        root = NULL;
-        if (!more)
-            break;
-        if (cont == NULL) {
-            err_set(err, "out of memory");
-            goto out;
-        }
-    }
-    *items = out;
-    out = NULL;
-    rc = 0;
-out:
-    free(cont);
-    json_decref(root);
-    json_decref(out);
-    if (w != NULL) {
-        if (w->curl != NULL)
-            curl_easy_cleanup(w->curl);
-        if (w->token != NULL)
-            memset(w->token, 0, strlen(w->token));
-        free(w->token);
-        kube_buf_free(&w->body);
-        kube_buf_free(&w->line);
-        free(w);
-    }
-    return rc;
-}
-
 static enum kube_rc kube_watch(struct kube_watcher *w)
 {
     struct kube *k = w->k;
-    struct kube_buf u = {0};
+    struct strbuf u = {.max = STRBUF_NOMAX};
     char *esc = NULL, msg[256];
     double t0 = kube_now(), left = w->resync_at - t0;
     unsigned t = KUBE_WATCH_MIN_S + (unsigned)(kube_rand(w) * KUBE_WATCH_MIN_S);
@@ -1179,14 +494,14 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
         return KUBE_RESYNC;
     if (left < t)
         t = (unsigned)left;
-    esc = curl_easy_escape(w->curl, w->rv, 0);
+    esc = curl_easy_escape(w->http.curl, w->rv, 0);
     if (esc == NULL ||
-        kube_buf_printf(&u,
-                        "%s%s?%s%sallowWatchBookmarks=true&resourceVersion=%s&"
-                        "timeoutSeconds=%u&watch=true",
-                        k->kc->server, w->res->path,
-                        w->res->selector ? w->res->selector : "",
-                        w->res->selector ? "&" : "", esc, t) != 0) {
+        strbuf_printf(&u,
+                      "%s%s?%s%sallowWatchBookmarks=true&resourceVersion=%s&"
+                      "timeoutSeconds=%u&watch=true",
+                      k->kc->server, w->res->path,
+                      w->res->selector ? w->res->selector : "",
+                      w->res->selector ? "&" : "", esc, t) != 0) {
         kube_why(w, "watch: out of memory");
         goto out;
     }
@@ -1224,7 +539,7 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
     }
 out:
     curl_free(esc);
-    kube_buf_free(&u);
+    strbuf_free(&u);
     return rc;
 }
 
@@ -1386,43 +701,10 @@ static void kube_log_stats(struct kube *k, const char *when)
 
 static void kube_watcher_free(struct kube_watcher *w)
 {
-    size_t pos = 0;
-    void *val;
-
-    while (w->known != NULL && strmap_next(w->known, &pos, NULL, NULL, &val)) {
-        free(((struct kube_known *)val)->rv);
-        free(val);
-    }
-    strmap_free(w->known);
-    if (w->curl != NULL)
-        curl_easy_cleanup(w->curl);
-    if (w->token != NULL)
-        memset(w->token, 0, strlen(w->token));
-    free(w->token);
+    kubeevent_free(w);
+    kubehttp_free(&w->http);
     free(w->rv);
-    free(w->hosts);
-    kube_buf_free(&w->body);
-    kube_buf_free(&w->line);
-}
-
-/* How the client logs in, for the start line. */
-static void kube_describe(const struct kubeconfig *kc, char *out, size_t n)
-{
-    const char *auth = kc->token_file  ? "bearer token file "
-                       : kc->token     ? "bearer token"
-                       : kc->cert_file ? "client certificate "
-                       : kc->cert_data ? "client certificate (data)"
-                                       : "no credentials";
-    const char *arg = kc->token_file                       ? kc->token_file
-                      : kc->token == NULL && kc->cert_file ? kc->cert_file
-                                                           : "";
-    const char *tls = kc->insecure  ? "insecure-skip-tls-verify"
-                      : kc->ca_file ? "CA "
-                      : kc->ca_data ? "CA (data)"
-                                    : "the system's CAs";
-
-    snprintf(out, n, "%s%s, TLS %s%s", auth, arg, tls,
-             !kc->insecure && kc->ca_file ? kc->ca_file : "");
+    strbuf_free(&w->body);
 }
 
 struct kube *kube_start(const struct kube_opts *opts, struct err *err)
@@ -1460,14 +742,13 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
                  ((uint64_t)(i + 1) << 40);
         if (w->rng == 0)
             w->rng = 88172645463325252ull;
-        w->known = strmap_new(hashkey_get());
-        w->curl = curl_easy_init();
-        if (w->known == NULL || w->curl == NULL) {
+        if (kubeevent_init(w) != 0 ||
+            kubehttp_init(&w->http, k->kc, w->res->name) != 0) {
             err_set(err, "out of memory");
             goto fail;
         }
     }
-    kube_describe(k->kc, how, sizeof(how));
+    kubehttp_describe(k->kc, how, sizeof(how));
     log_msg(LOG_INFO,
             "kube: API %s (%s), %s; listing and watching rolebindings, "
             "clusterrolebindings, roles, clusterroles, serviceaccounts, "

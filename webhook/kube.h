@@ -5,8 +5,6 @@
 #include <stddef.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "err.h"
 #include "kubeconfig.h"
 
@@ -55,19 +53,6 @@ int kube_ready(const struct kube *k);
 
 /* Fill *out with the current counters. */
 void kube_stats_get(const struct kube *k, struct kube_stats *out);
-
-/*
- * List every object at path (an API collection, such as /api/v1/pods or
- * /apis/apps/v1/namespaces/NS/deployments) in pages, with k's credentials,
- * into a new array (*items), each item with kind and apiVersion set (list
- * items carry none). An expired continue token lists again in one request.
- * Returns 0; 1 when the server does not serve path (404: a kind of
- * OpenShift on plain Kubernetes); -1 with err naming path and why (HTTP
- * 403 when not allowed, the Status message quoted). Any thread may call it;
- * kube_stop() ends it.
- */
-int kube_list_all(struct kube *k, const char *path, const char *kind,
-                  const char *api_version, json_t **items, struct err *err);
 
 /* Stop the threads (within about a second), free k. NULL is fine. */
 void kube_stop(struct kube *k);

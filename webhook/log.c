@@ -30,7 +30,7 @@ static int log_enabled(enum log_level level)
  * Start a line of level with its time, level and msg (n bytes, valid UTF-8)
  * members; the caller adds its own and ends it with log_put.
  */
-static void log_head(struct jsonout *o, enum log_level level, const char *msg,
+static void log_head(struct strbuf *o, enum log_level level, const char *msg,
                      size_t n)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -42,35 +42,35 @@ static void log_head(struct jsonout *o, enum log_level level, const char *msg,
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + 19, sizeof(when) - 19, ".%06ldZ", ts.tv_nsec / 1000);
-    jsonout_raw(o, "{\"time\":\"", 9);
-    jsonout_raw(o, when, strlen(when));
-    jsonout_raw(o, "\",\"level\":\"", 11);
-    jsonout_raw(o, names[level], strlen(names[level]));
-    jsonout_raw(o, "\",\"msg\":", 8);
+    strbuf_add(o, "{\"time\":\"", 9);
+    strbuf_add(o, when, strlen(when));
+    strbuf_add(o, "\",\"level\":\"", 11);
+    strbuf_add(o, names[level], strlen(names[level]));
+    strbuf_add(o, "\",\"msg\":", 8);
     jsonout_str(o, msg, n);
 }
 
 /* ,"key": before a member's value. */
-static void log_key(struct jsonout *o, const char *key)
+static void log_key(struct strbuf *o, const char *key)
 {
-    jsonout_raw(o, ",\"", 2);
-    jsonout_raw(o, key, strlen(key));
-    jsonout_raw(o, "\":", 2);
+    strbuf_add(o, ",\"", 2);
+    strbuf_add(o, key, strlen(key));
+    strbuf_add(o, "\":", 2);
 }
 
 /* End the line and write it, whole, in one write: lines of threads never
  * mix. */
-static void log_put(struct jsonout *o)
+static void log_put(struct strbuf *o)
 {
-    jsonout_raw(o, "}\n", 2);
+    strbuf_add(o, "}\n", 2);
     if (!o->failed)
-        fwrite(o->s, 1, o->len, stderr);
-    jsonout_free(o);
+        fwrite(o->p, 1, o->len, stderr);
+    strbuf_free(o);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-    struct jsonout o = {0};
+    struct strbuf o = {.max = STRBUF_NOMAX};
     char msg[1024];
     json_t *valid;
     va_list ap;
@@ -170,7 +170,7 @@ void log_tick(int final)
 
 /* A string member of obj as a JSON string, cut to at most max bytes at a
  * UTF-8 boundary ("" when missing). */
-static void log_str(struct jsonout *o, const json_t *obj, const char *key,
+static void log_str(struct strbuf *o, const json_t *obj, const char *key,
                     size_t max)
 {
     const json_t *v = json_object_get(obj, key);
@@ -188,13 +188,13 @@ static void log_str(struct jsonout *o, const json_t *obj, const char *key,
 }
 
 /* A number member. */
-static void log_int(struct jsonout *o, const char *key, long long v)
+static void log_int(struct strbuf *o, const char *key, long long v)
 {
     char num[24];
     int n = snprintf(num, sizeof(num), "%lld", v);
 
     log_key(o, key);
-    jsonout_raw(o, num, (size_t)n);
+    strbuf_add(o, num, (size_t)n);
 }
 
 void log_review(enum review_endpoint ep, const json_t *req,
@@ -207,7 +207,7 @@ void log_review(enum review_endpoint ep, const json_t *req,
     const char *name_key = "name";
     const char *name = json_string_value(json_object_get(r, "name"));
     const char *endpoint = ep == REVIEW_MUTATE ? "mutate" : "validate";
-    struct jsonout o = {0};
+    struct strbuf o = {.max = STRBUF_NOMAX};
     int i, n = 0;
 
     if (!log_enabled(LOG_INFO))
@@ -238,16 +238,16 @@ void log_review(enum review_endpoint ep, const json_t *req,
     log_int(&o, "warnings",
             (long long)json_array_size(json_object_get(resp, "warnings")));
     log_key(&o, "reasons");
-    jsonout_raw(&o, "[", 1);
+    strbuf_add(&o, "[", 1);
     for (i = 0; stats != NULL && i < VERDICT_REASONS; i++)
         if (stats->denials[i] > 0 || stats->warnings[i] > 0) {
             const char *why = verdict_reason_name((enum verdict_reason)i);
 
             if (n++ > 0)
-                jsonout_raw(&o, ",", 1);
+                strbuf_add(&o, ",", 1);
             jsonout_str(&o, why, strlen(why));
         }
-    jsonout_raw(&o, "]", 1);
+    strbuf_add(&o, "]", 1);
     log_int(&o, "duration_us", duration_us);
     if (json_is_false(json_object_get(resp, "allowed"))) {
         const json_t *st = json_object_get(resp, "status");

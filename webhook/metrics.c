@@ -474,9 +474,9 @@ char *metrics_render(const struct metrics_gauges *g)
     metrics_render_http(&b);
     metrics_render_state(&b, g);
     metrics_render_audit(&b);
-    if (!b.failed && b.s != NULL) {
-        text = b.s; /* taken over */
-        b.s = NULL;
+    if (!b.failed && b.p != NULL) {
+        text = b.p; /* taken over */
+        b.p = NULL;
     }
     strbuf_free(&b);
     return text;
