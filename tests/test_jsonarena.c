@@ -98,6 +98,27 @@ static void test_jsonarena_reused(void **state)
     assert_arena_reused();
 }
 
+/* Within a request, a value freed leaves its memory alone: the next is cut
+ * after it, whatever its size (malloc would hand the same memory back). A
+ * string's value (32 bytes) once went to malloc: sizes that are a multiple
+ * of 16 did, but under ASan. */
+static void test_jsonarena_not_reused(void **state)
+{
+    json_t *a, *b;
+    void *first;
+
+    (void)state;
+    jsonarena_begin();
+    a = json_string("first");
+    first = a;
+    json_decref(a);
+    b = json_string("second");
+    assert_ptr_not_equal(b, first);
+    assert_string_equal(json_string_value(b), "second");
+    json_decref(b);
+    jsonarena_end();
+}
+
 /* Outside begin/end, values are malloc'd: they outlive an arena's end, and
  * freeing them inside a request really frees them (LeakSanitizer sees it). */
 static void test_jsonarena_outside_values(void **state)
@@ -215,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonarena_reused),
+        cmocka_unit_test(test_jsonarena_not_reused),
         cmocka_unit_test(test_jsonarena_outside_values),
         cmocka_unit_test(test_jsonarena_copy),
         cmocka_unit_test(test_jsonarena_spills),

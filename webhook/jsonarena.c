@@ -72,7 +72,7 @@ static void *jsonarena_malloc(size_t n)
 
     if (n == 0)
         need = JSONARENA_ALIGN + JSONARENA_REDZONE;
-    if (p != NULL && need > n && need <= (size_t)(jsonarena_end_of - p)) {
+    if (p != NULL && need >= n && need <= (size_t)(jsonarena_end_of - p)) {
         jsonarena_next = p + need;
         ASAN_UNPOISON_MEMORY_REGION(p, n);
         VALGRIND_MAKE_MEM_UNDEFINED(p, n);
