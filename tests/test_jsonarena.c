@@ -1,7 +1,8 @@
 /* test_jsonarena.c - a request's JSON from the per-thread arena: reused by
  * the next request, spilling to malloc when full, never taking what was
- * made outside it. Run under ASan, a value used after its arena is gone
- * fails the build's sanitizer pass. */
+ * made outside it; a list page's from a mapping of its own, given back
+ * whole. Run under ASan, a value used after its arena is gone fails the
+ * build's sanitizer pass. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,6 +233,84 @@ static void test_jsonarena_init_once(void **state)
     assert_arena_reused();
 }
 
+/* A mapped arena: its values outlive jsonarena_end() until
+ * jsonarena_unmap(); what is made after the end is malloc'd and outlives
+ * the unmap (under ASan a value left in the mapping would fault). */
+static void test_jsonarena_map(void **state)
+{
+    json_t *in, *kept, *copy, *want = parse(small_doc);
+
+    (void)state;
+    assert_int_equal(jsonarena_map(1 << 20), 0);
+    in = parse(small_doc);
+    jsonarena_end();
+    assert_true(json_equal(in, want));
+    assert_int_equal(json_object_set_new(in, "extra", json_string("kept")), 0);
+    kept = json_incref(json_object_get(in, "extra"));
+    copy = json_deep_copy(in);
+    assert_non_null(copy);
+    json_decref(in); /* the mapping's values cost nothing, the rest freed */
+    jsonarena_unmap();
+    overwrite();
+    assert_string_equal(json_string_value(kept), "kept");
+    assert_int_equal(json_object_del(copy, "extra"), 0);
+    assert_true(json_equal(copy, want));
+    json_decref(kept);
+    json_decref(copy);
+    json_decref(want);
+}
+
+/* In the mapping, a value freed leaves its memory alone: the next is cut
+ * after it (malloc would hand the same memory back). */
+static void test_jsonarena_map_not_reused(void **state)
+{
+    json_t *a, *b;
+    void *first;
+
+    (void)state;
+    assert_int_equal(jsonarena_map(4096), 0);
+    a = json_string("first");
+    first = a;
+    json_decref(a);
+    b = json_string("second");
+    assert_ptr_not_equal(b, first);
+    assert_string_equal(json_string_value(b), "second");
+    json_decref(b);
+    jsonarena_unmap();
+}
+
+/* Past the mapping's bytes, values come from malloc and are whole. */
+static void test_jsonarena_map_spills(void **state)
+{
+    char *text = big_doc(500);
+    json_t *in, *want = parse(text);
+
+    (void)state;
+    assert_int_equal(jsonarena_map(256), 0);
+    in = parse(text);
+    jsonarena_end();
+    assert_true(json_equal(in, want));
+    json_decref(in);
+    jsonarena_unmap();
+    json_decref(want);
+    free(text);
+}
+
+/* One mapping at a time, none inside a request's arena or of 0 bytes. */
+static void test_jsonarena_map_refused(void **state)
+{
+    (void)state;
+    jsonarena_unmap(); /* none: nothing to do */
+    assert_int_equal(jsonarena_map(0), -1);
+    jsonarena_begin();
+    assert_int_equal(jsonarena_map(4096), -1);
+    jsonarena_end();
+    assert_int_equal(jsonarena_map(4096), 0);
+    assert_int_equal(jsonarena_map(4096), -1);
+    jsonarena_unmap();
+    assert_arena_reused(); /* the request arena is as it was */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +321,10 @@ int main(void)
         cmocka_unit_test(test_jsonarena_spills),
         cmocka_unit_test(test_jsonarena_init_once),
         cmocka_unit_test(test_jsonarena_no_arena_left),
+        cmocka_unit_test(test_jsonarena_map),
+        cmocka_unit_test(test_jsonarena_map_not_reused),
+        cmocka_unit_test(test_jsonarena_map_spills),
+        cmocka_unit_test(test_jsonarena_map_refused),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

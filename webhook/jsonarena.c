@@ -5,7 +5,9 @@
  * the server's time. Here they are cut from a per-thread block instead, and
  * the block is emptied whole at the end of the request. The blocks are one
  * reservation, so that jsonarena_free() tells an arena pointer from a
- * malloc'd one by its address alone, on any thread.
+ * malloc'd one by its address alone, on any thread. A thread without a
+ * block (the list and watch client's) can map one of its own for a while
+ * (jsonarena_map), known to jsonarena_free() on that thread only.
  */
 #define _GNU_SOURCE
 
@@ -55,6 +57,7 @@ static size_t jsonarena_slot_size;
 static unsigned jsonarena_slots;
 static atomic_uint jsonarena_claimed;
 static atomic_flag jsonarena_once = ATOMIC_FLAG_INIT;
+static atomic_flag jsonarena_hooked = ATOMIC_FLAG_INIT;
 
 /* This thread's arena: its start (claimed on first use), and while a
  * request runs, the next free byte and the end. */
@@ -63,6 +66,9 @@ static _Thread_local int
     jsonarena_none; /* every arena taken by other threads */
 static _Thread_local char *jsonarena_next;
 static _Thread_local char *jsonarena_end_of;
+/* This thread's mapping from jsonarena_map(), until jsonarena_unmap(). */
+static _Thread_local char *jsonarena_map_base;
+static _Thread_local size_t jsonarena_map_size;
 
 static void *jsonarena_malloc(size_t n)
 {
@@ -85,7 +91,16 @@ static void jsonarena_free(void *p)
 {
     if ((uintptr_t)p - (uintptr_t)jsonarena_region < jsonarena_region_size)
         return; /* emptied whole by jsonarena_end */
+    if ((uintptr_t)p - (uintptr_t)jsonarena_map_base < jsonarena_map_size)
+        return; /* given back whole by jsonarena_unmap */
     free(p);
+}
+
+/* jansson's allocator from now on, once per process. */
+static void jsonarena_hook(void)
+{
+    if (!atomic_flag_test_and_set(&jsonarena_hooked))
+        json_set_alloc_funcs(jsonarena_malloc, jsonarena_free);
 }
 
 int jsonarena_init(unsigned threads, size_t bytes, struct err *err)
@@ -110,7 +125,7 @@ int jsonarena_init(unsigned threads, size_t bytes, struct err *err)
     jsonarena_slot_size = slot;
     jsonarena_slots = threads;
     jsonarena_region_size = total;
-    json_set_alloc_funcs(jsonarena_malloc, jsonarena_free);
+    jsonarena_hook();
     return 0;
 }
 
@@ -138,12 +153,50 @@ void jsonarena_end(void)
 {
     if (jsonarena_next == NULL)
         return;
+    if (jsonarena_map_base != NULL) {
+        /* Its values stay until jsonarena_unmap. */
+        jsonarena_next = NULL;
+        jsonarena_end_of = NULL;
+        return;
+    }
     ASAN_POISON_MEMORY_REGION(jsonarena_base,
                               (size_t)(jsonarena_next - jsonarena_base));
     VALGRIND_MAKE_MEM_NOACCESS(jsonarena_base,
                                (size_t)(jsonarena_next - jsonarena_base));
     jsonarena_next = NULL;
     jsonarena_end_of = NULL;
+}
+
+int jsonarena_map(size_t bytes)
+{
+    void *p;
+
+    if (jsonarena_map_base != NULL || jsonarena_next != NULL || bytes == 0)
+        return -1;
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    ASAN_POISON_MEMORY_REGION(p, bytes);
+    VALGRIND_MAKE_MEM_NOACCESS(p, bytes);
+    jsonarena_hook();
+    jsonarena_map_base = p;
+    jsonarena_map_size = bytes;
+    jsonarena_next = p;
+    jsonarena_end_of = jsonarena_map_base + bytes;
+    return 0;
+}
+
+void jsonarena_unmap(void)
+{
+    if (jsonarena_map_base == NULL)
+        return;
+    jsonarena_end();
+    /* Clean shadow for whatever is mapped at these addresses next. */
+    ASAN_UNPOISON_MEMORY_REGION(jsonarena_map_base, jsonarena_map_size);
+    munmap(jsonarena_map_base, jsonarena_map_size);
+    jsonarena_map_base = NULL;
+    jsonarena_map_size = 0;
 }
 
 json_t *jsonarena_copy(const json_t *v)

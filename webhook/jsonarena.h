@@ -34,6 +34,25 @@ void jsonarena_begin(void);
 void jsonarena_end(void);
 
 /*
+ * For a thread with no arena of its own (those of jsonarena_init() are the
+ * request threads'): until jsonarena_end(), every value jansson allocates on
+ * this thread comes from a new mapping of bytes (untouched pages cost no
+ * memory), past which malloc. The values stay valid after jsonarena_end(),
+ * freeing them (on this thread) costs nothing, and jsonarena_unmap() gives
+ * the mapping back whole. So a large parse whose values are all freed again
+ * (a page of a list) leaves no holes between what the heap keeps.
+ * Works with or without jsonarena_init(). Returns 0, or -1 when the memory
+ * cannot be mapped (jansson keeps malloc; jsonarena_unmap() does nothing).
+ */
+int jsonarena_map(size_t bytes);
+
+/*
+ * Give back this thread's mapping from jsonarena_map(): no value made in it
+ * may be used after. No-op without one.
+ */
+void jsonarena_unmap(void);
+
+/*
  * A deep copy of v made with malloc, for a value that must outlive the
  * request (a queue for another thread). Returns a new reference, NULL when
  * out of memory.
