@@ -89,7 +89,10 @@ $(APP_TESTS): $(APP_OBJ)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(TEST_LIBS)
 
-# Benchmarks: each tests/bench/X.c is one program over policy/ and webhook/.
+# Benchmarks: each tests/bench/X.c is one program over policy/ and webhook/;
+# the floor is libmicrohttpd (over GnuTLS) and jansson alone.
+$(BUILD)/tests/bench/floor: $(BUILD)/tests/bench/floor.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd jansson) -lpthread
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(APP_OBJ) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS)
 
