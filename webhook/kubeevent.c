@@ -151,6 +151,14 @@ out:
     strbuf_free(&joined);
 }
 
+void kubeevent_kind(const struct kube_resource *res, json_t *obj)
+{
+    if (json_object_get(obj, "kind") == NULL)
+        json_object_set_new(obj, "kind", json_string(res->kind));
+    if (json_object_get(obj, "apiVersion") == NULL)
+        json_object_set_new(obj, "apiVersion", json_string(res->api_version));
+}
+
 /* ADDED, MODIFIED, or an item of a list: into the index. */
 void kubeevent_apply(struct kube_watcher *w, json_t *obj, int listed)
 {
@@ -180,11 +188,7 @@ void kubeevent_apply(struct kube_watcher *w, json_t *obj, int listed)
         kn->gen = w->gen;
         return;
     }
-    /* List items carry neither kind nor apiVersion, only the list does. */
-    if (json_object_get(obj, "kind") == NULL)
-        json_object_set_new(obj, "kind", json_string(res->kind));
-    if (json_object_get(obj, "apiVersion") == NULL)
-        json_object_set_new(obj, "apiVersion", json_string(res->api_version));
+    kubeevent_kind(res, obj);
     if (state_live_put(obj, &err) != 0) {
         /*
          * The API has this object in a form the index cannot read: what it

@@ -18,6 +18,10 @@
  */
 int kubeevent_init(struct kube_watcher *w);
 
+/* List items carry neither kind nor apiVersion, only the list does: obj
+ * gets res's when it has none. */
+void kubeevent_kind(const struct kube_resource *res, json_t *obj);
+
 /*
  * ADDED, MODIFIED, or an item of a list (listed: an object whose
  * resourceVersion w already has is left as it is) into the index. obj gets
