@@ -25,7 +25,10 @@
 # endpoints, and prints medians: of each figure, and of each round's ratio
 # to the floor in that same round, so that a slow spell of a shared machine
 # falls on both sides of a ratio. Besides requests/s and latency, each row
-# has the server's CPU time per request (from /proc/PID/stat).
+# has the server's CPU time per request (from /proc/PID/stat) and its
+# resident memory right after the row's runs (VmRSS, the largest of the
+# rounds); the last lines give each server's VmRSS and peak (VmHWM) at the
+# end, and the webhook's less the floor's.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -131,6 +134,11 @@ cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
+# mem_kb PID FIELD: VmRSS or VmHWM of the process, in KiB.
+mem_kb() {
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
 # run NAME PORT PID CONNS: one wrk run; sets rps, p50, p99 and cpu (the
 # server's CPU time per request, in microseconds).
 run() {
@@ -155,7 +163,7 @@ run() {
 }
 
 # measure KEY NAME PORT PID CONNS: one run, its figures appended to the
-# lines of $tmp/KEY.{rps,p50,p99,cpu}.
+# lines of $tmp/KEY.{rps,p50,p99,cpu,rss}.
 measure() {
     local key=$1
     shift
@@ -164,6 +172,12 @@ measure() {
     echo "$p50" >>"$tmp/$key.p50"
     echo "$p99" >>"$tmp/$key.p99"
     echo "$cpu" >>"$tmp/$key.cpu"
+    mem_kb "$3" VmRSS >>"$tmp/$key.rss"
+}
+
+# max_mb FILE: the largest of the KiB figures, one a line, in MiB.
+max_mb() {
+    sort -g "$1" | awk '{ v = $1 } END { if (NR) printf "%.1f", v / 1024; else print "-" }'
 }
 
 # median FILE...: the median of the numbers, one a line, in the files.
@@ -191,14 +205,15 @@ cpus="$ncpu CPUs shared"
 [ -n "$server_cpus" ] && cpus="servers on CPUs $server_cpus, wrk on CPUs $client_cpus"
 echo "${duration}s a run, median of $repeat interleaved rounds, $cpus, wrk over TLS with keep-alive"
 echo "cpu_us: the server's CPU time per request (all threads, kernel included)"
+echo "rss_mb: the server's VmRSS right after the runs of the row, largest of the rounds"
 echo "ratio: the median of each round's requests/s over the floor's in that round"
-row='%-22s %-9s %-8s %5s %11s %8s %8s %7s %6s\n'
-printf "$row" payload endpoint target conns requests/s p50_ms p99_ms cpu_us ratio
+row='%-22s %-9s %-8s %5s %11s %8s %8s %7s %6s %6s\n'
+printf "$row" payload endpoint target conns requests/s p50_ms p99_ms cpu_us rss_mb ratio
 for payload in $payloads; do
     lua "$payload"
     pname=$(basename "$payload" .json)
     for c in $conns_list; do
-        rm -f "$tmp"/*.rps "$tmp"/*.p50 "$tmp"/*.p99 "$tmp"/*.cpu "$tmp"/*.ratio
+        rm -f "$tmp"/*.rps "$tmp"/*.p50 "$tmp"/*.p99 "$tmp"/*.cpu "$tmp"/*.rss "$tmp"/*.ratio
         # Rounds take floor and webhook in turn, so that a slow spell of a
         # shared machine falls on both; the floor answers the same whatever
         # the path, so it is measured once a round.
@@ -214,15 +229,21 @@ for payload in $payloads; do
         done
         printf "$row" "$pname" any floor "$c" "$(median "$tmp/floor.rps")" \
             "$(median "$tmp/floor.p50")" "$(median "$tmp/floor.p99")" \
-            "$(median "$tmp/floor.cpu")" 1.00
+            "$(median "$tmp/floor.cpu")" "$(max_mb "$tmp/floor.rss")" 1.00
         for endpoint in $endpoints; do
             printf "$row" "$pname" "$endpoint" webhook "$c" "$(median "$tmp/$endpoint.rps")" \
                 "$(median "$tmp/$endpoint.p50")" "$(median "$tmp/$endpoint.p99")" \
-                "$(median "$tmp/$endpoint.cpu")" \
+                "$(median "$tmp/$endpoint.cpu")" "$(max_mb "$tmp/$endpoint.rss")" \
                 "$(awk '{ printf "%.2f", $1 }' <<<"$(median "$tmp/$endpoint.ratio")")"
         done
     done
 done
+echo
+w_rss=$(mem_kb "$webhook_pid" VmRSS) w_hwm=$(mem_kb "$webhook_pid" VmHWM)
+f_rss=$(mem_kb "$floor_pid" VmRSS) f_hwm=$(mem_kb "$floor_pid" VmHWM)
+awk -v wr="$w_rss" -v wh="$w_hwm" -v fr="$f_rss" -v fh="$f_hwm" 'BEGIN {
+    printf "resident at the end (MiB): webhook %.1f (peak %.1f), floor %.1f (peak %.1f)\n", wr / 1024, wh / 1024, fr / 1024, fh / 1024
+    printf "webhook less floor: %+.1f MiB resident, %+.1f MiB at the peak\n", (wr - fr) / 1024, (wh - fh) / 1024 }'
 
 if [ "$micro" = 1 ] && [ -x "$build/tests/bench/bench_review" ]; then
     echo
