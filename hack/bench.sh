@@ -27,8 +27,9 @@
 # falls on both sides of a ratio. Besides requests/s and latency, each row
 # has the server's CPU time per request (from /proc/PID/stat) and its
 # resident memory right after the row's runs (VmRSS, the largest of the
-# rounds); the last lines give each server's VmRSS and peak (VmHWM) at the
-# end, and the webhook's less the floor's.
+# rounds), and the ratio's spread over the rounds; the last lines give each
+# server's VmRSS and peak (VmHWM) at the end, and the webhook's less the
+# floor's.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -180,6 +181,12 @@ max_mb() {
     sort -g "$1" | awk '{ v = $1 } END { if (NR) printf "%.1f", v / 1024; else print "-" }'
 }
 
+# range FILE: "min-max" of the numbers, one a line, two decimals.
+range() {
+    sort -g "$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END {
+        if (NR) printf "%.2f-%.2f", lo, hi; else print "-" }'
+}
+
 # median FILE...: the median of the numbers, one a line, in the files.
 median() {
     sort -g "$@" | awk '{ v[NR] = $1 } END {
@@ -207,8 +214,9 @@ echo "${duration}s a run, median of $repeat interleaved rounds, $cpus, wrk over 
 echo "cpu_us: the server's CPU time per request (all threads, kernel included)"
 echo "rss_mb: the server's VmRSS right after the runs of the row, largest of the rounds"
 echo "ratio: the median of each round's requests/s over the floor's in that round"
-row='%-22s %-9s %-8s %5s %11s %8s %8s %7s %6s %6s\n'
-printf "$row" payload endpoint target conns requests/s p50_ms p99_ms cpu_us rss_mb ratio
+echo "spread: the lowest and highest of those rounds' ratios"
+row='%-22s %-9s %-8s %5s %11s %8s %8s %7s %6s %6s %10s\n'
+printf "$row" payload endpoint target conns requests/s p50_ms p99_ms cpu_us rss_mb ratio spread
 for payload in $payloads; do
     lua "$payload"
     pname=$(basename "$payload" .json)
@@ -229,12 +237,13 @@ for payload in $payloads; do
         done
         printf "$row" "$pname" any floor "$c" "$(median "$tmp/floor.rps")" \
             "$(median "$tmp/floor.p50")" "$(median "$tmp/floor.p99")" \
-            "$(median "$tmp/floor.cpu")" "$(max_mb "$tmp/floor.rss")" 1.00
+            "$(median "$tmp/floor.cpu")" "$(max_mb "$tmp/floor.rss")" 1.00 -
         for endpoint in $endpoints; do
             printf "$row" "$pname" "$endpoint" webhook "$c" "$(median "$tmp/$endpoint.rps")" \
                 "$(median "$tmp/$endpoint.p50")" "$(median "$tmp/$endpoint.p99")" \
                 "$(median "$tmp/$endpoint.cpu")" "$(max_mb "$tmp/$endpoint.rss")" \
-                "$(awk '{ printf "%.2f", $1 }' <<<"$(median "$tmp/$endpoint.ratio")")"
+                "$(awk '{ printf "%.2f", $1 }' <<<"$(median "$tmp/$endpoint.ratio")")" \
+                "$(range "$tmp/$endpoint.ratio")"
         done
     done
 done
