@@ -120,4 +120,9 @@ void kube_status_msg(const struct strbuf *b, char *out, size_t n);
 /* What curl said of w's last GET (borrowed), for logs. */
 const char *kube_curl_msg(const struct kube_watcher *w, CURLcode cc);
 
+/* kubestats.c: the status line when k->status_s has passed since the last
+ * one (any thread may call it; one writes it), and the line at once. */
+void kube_tick(struct kube *k);
+void kube_log_stats(struct kube *k, const char *when);
+
 #endif
