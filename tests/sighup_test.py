@@ -16,6 +16,8 @@ client threads keep posting /validate requests over keep-alive connections
   nothing, SIGHUP: allowed with a warning (config and bindings swap
   together);
 - counts the requests that failed (anything but a 200 AdmissionReview): 0;
+- starts `serve --record-dir D` (its writer thread starts before the
+  others) and sends SIGHUP three times: each one reloads, none kills it;
 - starts `serve` with a malformed bindings file: exit 2, the message names
   the file and the item.
 
@@ -143,6 +145,50 @@ def wait_for(port, ctx, pred, seconds=1.0):
     return None
 
 
+def record_sighup(tmp, certs, cfg):
+    """SIGHUP is blocked in every thread but the reloader: the recording
+    writer's thread included, or the signal's default action ends the
+    process."""
+    rec = os.path.join(tmp, "records")
+    os.mkdir(rec)
+    logpath = os.path.join(tmp, "record-server.log")
+    with open(logpath, "w") as log:
+        srv = subprocess.Popen(
+            [BIN, "serve", "--tls-cert", os.path.join(certs, "tls.crt"),
+             "--tls-key", os.path.join(certs, "tls.key"), "--listen",
+             "127.0.0.1:0", "--config", cfg, "--record-dir", rec],
+            stderr=log)
+
+    def text():
+        with open(logpath) as f:
+            return f.read()
+
+    try:
+        t0 = time.time()
+        while "listening on" not in text() and time.time() - t0 < 10:
+            time.sleep(0.05)
+        for i in range(1, 4):
+            srv.send_signal(signal.SIGHUP)
+            t0 = time.time()
+            while (text().count("reloaded config and bindings") < i
+                   and srv.poll() is None and time.time() - t0 < 5):
+                time.sleep(0.05)
+        n = text().count("reloaded config and bindings")
+        check(srv.poll() is None and n == 3,
+              "serve --record-dir: three SIGHUPs, three reloads, still "
+              "running", "exit %r, %d reloads" % (srv.poll(), n))
+    finally:
+        if srv.poll() is None:
+            srv.send_signal(signal.SIGTERM)
+        try:
+            rc = srv.wait(15)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            rc = srv.wait()
+    check(rc == 0, "serve --record-dir: SIGTERM after SIGHUPs, exit 0",
+          "exit %r" % rc)
+
+
 def main():
     tmp = tempfile.mkdtemp()
     certs = os.path.join(tmp, "certs")
@@ -224,6 +270,8 @@ def main():
             srv.kill()
             rc = None
         check(rc == 0, "SIGTERM: exit 0", "exit %r" % rc)
+
+    record_sighup(tmp, certs, cfg)
 
     write(bindings, BROKEN)
     r = subprocess.run(

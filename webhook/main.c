@@ -948,6 +948,12 @@ static int main_serve(int argc, char **argv)
                  "suffix",
                  main_serve_opts.record_max_bytes, MAIN_RECORD_MIN_BYTES,
                  MAIN_RECORD_MAX_BYTES);
+    /* Blocked before the first thread starts (the recording writer's), as
+     * every thread inherits the mask: only the reloader takes SIGHUP. A
+     * thread that let it through would die of it, and the process with it. */
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
     if (main_serve_opts.record_dir != NULL) {
         main_record = record_open(main_serve_opts.record_dir,
                                   (size_t)keep_files, keep_bytes, &err);
@@ -997,11 +1003,6 @@ static int main_serve(int argc, char **argv)
     }
     state_publish(st);
 
-    /* Blocked in every thread (they inherit the mask): only the reloader
-     * takes SIGHUP. */
-    sigemptyset(&hup);
-    sigaddset(&hup, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &hup, NULL);
     if (pthread_create(&reloader, NULL, main_reloader, &hup) != 0) {
         fprintf(stderr, "image-policy-webhook: cannot start a thread\n");
         return 1;
