@@ -559,8 +559,9 @@ class Soak:
                 time.sleep(0.05)
             check(s.proc.poll() is None,
                   f"the server ran through {SECONDS} s of load and changes",
-                  f"exit {s.proc.poll()}")
+                  f"exit {s.proc.poll()} after {time.monotonic() - self.t0:.0f} s")
             if s.proc.poll() is not None:
+                self.show_log()
                 return
             load_seconds = time.monotonic() - self.t0
             self.quiet_point("end")
@@ -573,6 +574,15 @@ class Soak:
         self.report_memory()
         self.report_changes(churn)
         self.report_exit()
+
+    def show_log(self):
+        """The size of the server's log and its last lines but reviews."""
+        lines = self.server.raw_lines()
+        rest = [l for l in lines if '"msg":"review"' not in l]
+        print(f"--- the server's log: {os.path.getsize(self.server.log_path)} "
+              f"bytes, {len(lines)} lines; the last lines but reviews:")
+        for line in rest[-20:]:
+            print(line[:400])
 
     def after_changes(self):
         """The last config in force, then a grant flips a decision."""
