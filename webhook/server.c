@@ -141,6 +141,8 @@ struct conn {
     int linger;    /* an error answer was sent: drain the socket before close */
     int client_ok; /* the client certificate was verified */
     const struct tls_ca *ca; /* the client CA in force when it opened */
+    struct tls_pair *pair;   /* the serving pair it counts on */
+    int pair_known;          /* pair is the one its handshake used */
 };
 
 /* Per HTTP request: the con_cls of libmicrohttpd. */
@@ -158,6 +160,10 @@ struct request {
 static int client_cert_ok(struct MHD_Connection *c, const struct conn *cn,
                           char *msg, size_t cap);
 static const struct tls_ca *tls_ca_now(void);
+static int conn_is_tls(struct MHD_Connection *c);
+static void tls_pair_hold(struct MHD_Connection *c, struct conn *cn);
+static void tls_pair_settle(struct server *s, struct MHD_Connection *c);
+static void tls_pair_drop(struct MHD_Connection *c, struct conn *cn);
 
 /* The write end of the self-pipe of the signal handler. */
 static volatile sig_atomic_t signal_fd = -1;
@@ -779,6 +785,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *con_cls = rq;
         atomic_fetch_add(&s->active, 1);
         atomic_store(&s->last_request_ms, rq->start_us / 1000);
+        tls_pair_settle(s, c);
         return on_headers(s, c, rq, url, method);
     }
     if (*upload_data_size > 0) {
@@ -824,11 +831,13 @@ static void on_connection(void *cls, struct MHD_Connection *c,
         cn = calloc(1, sizeof(struct conn));
         if (cn != NULL)
             cn->ca = tls_ca_now();
+        tls_pair_hold(c, cn); /* before the handshake, which comes later */
         *socket_context = cn;
         atomic_fetch_add(&s->conns, 1);
         return;
     }
     atomic_fetch_sub(&s->conns, 1);
+    tls_pair_drop(c, cn);
     if (cn != NULL && cn->linger && !atomic_load(&s->stopped)) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -916,9 +925,12 @@ out:
  * handshake rather than loaded once (MHD_OPTION_HTTPS_MEM_CERT), so that a
  * new pair can be swapped in while the server runs (Kubernetes updates a
  * mounted Secret by swapping the ..data symlink). The callback has no
- * closure argument, hence the global. A pair once served is only freed when
- * the server stops: a session may still point to it, and a few KiB per
- * certificate rotation is cheap.
+ * closure argument, hence the global. A session keeps pointing to the pair
+ * its handshake used: the pair in force when its connection opened or a
+ * newer one, known for certain from its first request on. So a pair
+ * replaced is freed once no connection uses it and none that opened under
+ * it or an older one waits for its first request (about 5 KiB a pair, which
+ * frequent rotations, short-lived certificates, would otherwise pile up).
  */
 #define TLS_MAX_CHAIN 16
 
@@ -926,11 +938,22 @@ struct tls_pair {
     gnutls_pcert_st pcert[TLS_MAX_CHAIN];
     unsigned n;
     gnutls_privkey_t key;
-    time_t not_after;       /* of the leaf certificate; 0: unknown */
-    struct tls_pair *older; /* every pair loaded, for freeing at the end */
+    time_t not_after; /* of the leaf certificate; 0: unknown */
+    long used;        /* connections open whose handshake used this pair */
+    long pending;     /* connections open that opened under it, pair unknown */
+    struct tls_pair *older; /* the pairs not freed yet, newest first */
 };
 
 static _Atomic(struct tls_pair *) tls_current;
+/*
+ * Guards every pair's counts and which pair is current while a connection
+ * takes it (tls_pair_hold), so that tls_pairs_prune never frees a pair that
+ * a connection is about to count; tls_untracked: connections open that
+ * could not be counted (no memory for their struct conn), which stop
+ * every pruning while they last.
+ */
+static pthread_mutex_t tls_pairs_mu = PTHREAD_MUTEX_INITIALIZER;
+static long tls_untracked;
 /* notAfter of tls_current's leaf, for server_cert_not_after(); 0: none. */
 static _Atomic long long tls_not_after;
 
@@ -986,7 +1009,9 @@ static void tls_warn_expiry(const char *cert_file, time_t not_after)
 /* Put p in service for the handshakes to come, and say so if it ends soon. */
 static void tls_publish(struct server *s, struct tls_pair *p)
 {
+    pthread_mutex_lock(&tls_pairs_mu);
     atomic_store(&tls_current, p);
+    pthread_mutex_unlock(&tls_pairs_mu);
     atomic_store(&tls_not_after, (long long)p->not_after);
     tls_warn_expiry(s->opts->cert_file, p->not_after);
     s->expiry_warned = time(NULL);
@@ -1102,6 +1127,72 @@ static int tls_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
     *pcert_length = p->n;
     *privkey = p->key;
     return 0;
+}
+
+/* A connection opens: count a TLS one on the pair in force. */
+static void tls_pair_hold(struct MHD_Connection *c, struct conn *cn)
+{
+    struct tls_pair *p;
+
+    if (!conn_is_tls(c))
+        return; /* the health listener's */
+    pthread_mutex_lock(&tls_pairs_mu);
+    p = atomic_load(&tls_current);
+    if (cn == NULL)
+        tls_untracked++;
+    else if (p != NULL)
+        p->pending++;
+    if (cn != NULL)
+        cn->pair = p;
+    pthread_mutex_unlock(&tls_pairs_mu);
+}
+
+/*
+ * A request came, so the handshake is done: count the connection on the
+ * pair it used (GnuTLS hands back our own pcert), no longer on every pair
+ * since the one it opened under.
+ */
+static void tls_pair_settle(struct server *s, struct MHD_Connection *c)
+{
+    struct conn *cn = conn_of(c);
+    const union MHD_ConnectionInfo *ci;
+    const gnutls_datum_t *ours;
+    struct tls_pair *p;
+
+    if (cn == NULL || cn->pair_known || cn->pair == NULL)
+        return;
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    ours = ci != NULL && ci->tls_session != NULL
+               ? gnutls_certificate_get_ours(ci->tls_session)
+               : NULL;
+    if (ours == NULL)
+        return; /* not known: stays pending, which keeps more, never less */
+    pthread_mutex_lock(&tls_pairs_mu);
+    for (p = s->pairs; p != NULL; p = p->older)
+        if (ours == &p->pcert[0].cert)
+            break;
+    if (p != NULL) {
+        cn->pair->pending--;
+        p->used++;
+        cn->pair = p;
+        cn->pair_known = 1;
+    }
+    pthread_mutex_unlock(&tls_pairs_mu);
+}
+
+/* A connection closed (cn as tls_pair_hold had it). */
+static void tls_pair_drop(struct MHD_Connection *c, struct conn *cn)
+{
+    if (!conn_is_tls(c))
+        return;
+    pthread_mutex_lock(&tls_pairs_mu);
+    if (cn == NULL)
+        tls_untracked--;
+    else if (cn->pair != NULL && cn->pair_known)
+        cn->pair->used--;
+    else if (cn->pair != NULL)
+        cn->pair->pending--;
+    pthread_mutex_unlock(&tls_pairs_mu);
 }
 
 static void tls_pair_free(struct tls_pair *p)
@@ -1231,6 +1322,43 @@ static void tls_check_pair(struct server *s)
     s->pairs = p;
     log_msg(LOG_INFO, "certificate %s reloaded", o->cert_file);
     tls_publish(s, p);
+}
+
+/*
+ * Free the pairs no session points to or can come to: a replaced pair that
+ * no connection used and that no connection waiting for its first request
+ * opened under, or under an older pair (its handshake takes the pair
+ * current then or a newer one). s->pairs, newest first, starts with the
+ * pair in service, which stays. Each period, so that a pair goes soon
+ * after its last connection closed; logs what it freed at debug.
+ */
+static void tls_pairs_prune(struct server *s)
+{
+    struct tls_pair *p, **pp;
+    long pending = 0; /* of the pairs older than p, p included */
+    unsigned freed = 0, kept = 0;
+
+    pthread_mutex_lock(&tls_pairs_mu);
+    for (p = s->pairs; p != NULL; p = p->older)
+        pending += p->pending;
+    for (pp = &s->pairs; (p = *pp) != NULL;) {
+        if (p != s->pairs && tls_untracked == 0 && pending == 0 &&
+            p->used == 0) {
+            *pp = p->older;
+            tls_pair_free(p);
+            freed++;
+            continue;
+        }
+        pending -= p->pending;
+        kept++;
+        pp = &p->older;
+    }
+    pthread_mutex_unlock(&tls_pairs_mu);
+    if (freed > 0)
+        log_msg(LOG_DEBUG,
+                "certificate: %u older pairs freed, %u kept (the one in "
+                "service and those of connections still open)",
+                freed, kept);
 }
 
 /*
@@ -1632,6 +1760,7 @@ int server_run(const struct server_opts *opts, struct err *err)
         log_tick(0);
         if (ticks % reload_s == 0) {
             tls_check_pair(&s);
+            tls_pairs_prune(&s);
             tls_check_ca(&s);
         }
     }
