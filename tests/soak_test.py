@@ -33,10 +33,12 @@ A request fails when it does not get a 200 with an AdmissionReview of the
 request's apiVersion and uid (a /mutate answer must also equal the first
 answer to that case); a connection refused or reset fails its request. A
 keep-alive connection the server closed while it was idle is opened again,
-counted, not failed. RSS and descriptors are compared at two quiet points,
-after the first minute (a third of the run if shorter) and at the end:
-changes stopped, the stub up, every watch open again, load still running.
-Then: a RoleBinding flips a decision within 2 s (the watch still works),
+counted, not failed. RSS and descriptors are compared as the medians of
+their samples over the minute after the first one and over the last minute
+(a third of the run each if it is shorter than three minutes), so that a
+stub outage or a relist under way at one sample weighs nothing. Then the
+changes stop, the stub is up, every watch must open again, and a
+RoleBinding flips a decision within 2 s (the watch still works),
 recordings are capped with complete files only, each good certificate was
 served within 10 s of its swap, each reload counted, SIGTERM exits 0 and
 stderr holds only JSON lines (an ASan, UBSan, LSan or valgrind report
@@ -426,7 +428,6 @@ class Soak:
         self.stub_actions = {}
         self.metric_reads = self.metric_fails = 0
         self.samples = []  # (seconds into the run, proc_sample())
-        self.quiet = {}  # name: (seconds into the run, proc_sample())
         self.up_at = None
         self.restart = False
 
@@ -504,20 +505,17 @@ class Soak:
         return (all(v >= 1 for v in st["watches"].values())
                 and m.get(P + "rbac_watch_connected") == 1)
 
-    def quiet_point(self, name):
-        """Changes stopped, the stub up, every watch open, load running:
-        the median of three samples a second apart."""
+    def settle(self):
+        """Changes stopped: the stub up, every watch open again."""
         if not self.stub.up:
             self.stub_up()
         ok = wait_for(self.watching, 60 * SLOW, 0.2)
-        check(ok, f"{name}: every watch open again after the changes")
-        time.sleep(2)
-        got = []
-        for _ in range(3):
-            got.append(proc_sample(self.server.proc.pid))
-            time.sleep(1)
-        self.quiet[name] = (time.monotonic() - self.t0,
-                            {k: median([g[k] for g in got]) for k in got[0]})
+        check(ok, "after the changes: every watch open again")
+
+    def window(self, t0, t1):
+        """(seconds, the median of each figure) of the samples in [t0, t1)."""
+        got = [x for t, x in self.samples if t0 <= t < t1]
+        return t1, {k: median([x[k] for x in got]) for k in got[0]}
 
     # -- the run --
     def run(self):
@@ -531,7 +529,6 @@ class Soak:
         self.t0 = time.monotonic()
         for c in clients:
             c.start()
-        baseline = min(60.0, SECONDS / 3)
         end = self.t0 + SECONDS
         due = {"rotate": ROTATE_EVERY, "hup": SIGHUP_EVERY, "stub": STUB_EVERY,
                "metrics": METRICS_EVERY, "sample": 0.0}
@@ -540,11 +537,6 @@ class Soak:
         try:
             while time.monotonic() < end and s.proc.poll() is None:
                 now = time.monotonic()
-                if "baseline" not in self.quiet and now - self.t0 >= baseline:
-                    self.quiet_point("baseline")
-                    for key in due:
-                        due[key] = max(due[key], time.monotonic())
-                    continue
                 if self.up_at is not None and now >= self.up_at:
                     self.stub_up()
                 if now >= due["rotate"] and "rotate" in CHANGES:
@@ -571,7 +563,8 @@ class Soak:
                 self.show_log()
                 return
             load_seconds = time.monotonic() - self.t0
-            self.quiet_point("end")
+            self.sample()
+            self.settle()
             self.after_changes()
         finally:
             stop.set()
@@ -645,15 +638,17 @@ class Soak:
                         "rate": total / seconds}
 
     def report_memory(self):
-        (tb, b), (te, e) = self.quiet["baseline"], self.quiet["end"]
+        w = min(60.0, SECONDS / 3)
+        (tb, b), (te, e) = self.window(w, 2 * w), self.window(SECONDS - w, 1e9)
+        te = SECONDS
         growth = (e["rss"] - b["rss"]) * 100.0 / b["rss"]
         rss = [x["rss"] for _, x in self.samples]
         fds = [x["fds"] for _, x in self.samples]
         minutes = " ".join(f"{x['rss'] / 1024:.1f}" for t, x in self.samples
                            if int(t) % 60 < SAMPLE_EVERY)
         asan = b"__asan_init" in open(opstest.binary(), "rb").read()
-        what = (f"VmRSS {b['rss'] / 1024:.1f} MB at {tb:.0f} s, "
-                f"{e['rss'] / 1024:.1f} MB at {te:.0f} s ({growth:+.2f} %; "
+        what = (f"VmRSS {b['rss'] / 1024:.1f} MB until {tb:.0f} s, "
+                f"{e['rss'] / 1024:.1f} MB until {te:.0f} s ({growth:+.2f} %; "
                 f"anonymous {b['anon'] / 1024:.1f} and {e['anon'] / 1024:.1f}, "
                 f"file-backed {b['file'] / 1024:.1f} and "
                 f"{e['file'] / 1024:.1f}; each minute: {minutes} MB)")
@@ -663,7 +658,7 @@ class Soak:
         else:
             check(growth < 2.0, what + ": grows less than 2 %")
         check(abs(e["fds"] - b["fds"]) <= 2,
-              f"file descriptors {b['fds']} at {tb:.0f} s, {e['fds']} at "
+              f"file descriptors {b['fds']} until {tb:.0f} s, {e['fds']} until "
               f"{te:.0f} s (samples from {min(fds)} to {max(fds)}): flat "
               "within 2")
         self.figures.update(rss_base=b["rss"], rss_end=e["rss"], growth=growth,
@@ -747,10 +742,11 @@ class Soak:
         f = self.figures
         print(f"figures: {f['seconds']:.0f} s, {f['requests']} requests, "
               f"{f['rate']:.0f} requests/s, {f['failed']} failed; VmRSS "
-              f"{f['rss_base'] / 1024:.1f} MB at {f['t_base']:.0f} s, "
-              f"{f['rss_end'] / 1024:.1f} MB at the end ({f['growth']:+.2f} %); "
-              f"fds {f['fd_base']} at {f['t_base']:.0f} s, {f['fd_end']} at "
-              "the end", flush=True)
+              f"{f['rss_base'] / 1024:.1f} MB until {f['t_base']:.0f} s, "
+              f"{f['rss_end'] / 1024:.1f} MB in the last "
+              f"{min(60.0, SECONDS / 3):.0f} s ({f['growth']:+.2f} %, at most "
+              f"{f['rss_max'] / 1024:.1f}); fds {f['fd_base']} and "
+              f"{f['fd_end']}", flush=True)
 
 
 def main():
