@@ -33,12 +33,13 @@ A request fails when it does not get a 200 with an AdmissionReview of the
 request's apiVersion and uid (a /mutate answer must also equal the first
 answer to that case); a connection refused or reset fails its request. A
 keep-alive connection the server closed while it was idle is opened again,
-counted, not failed. RSS and descriptors are compared as the medians of
-their samples over the minute after the first one and over the last minute
-(a third of the run each if it is shorter than three minutes), so that a
-stub outage or a relist under way at one sample weighs nothing. Then the
-changes stop, the stub is up, every watch must open again, and a
-RoleBinding flips a decision within 2 s (the watch still works),
+counted, not failed. RSS is compared as the median of its samples over
+the minute after the first one and over the last minute (a third of the
+run each if it is shorter than three minutes), so that a relist under way
+at one sample weighs nothing. Descriptors, which follow the stub's
+outages (one a watch), are compared at two quiet points, after the first
+minute and at the end: changes paused, the stub up, every watch open
+again, load still running. Then a RoleBinding flips a decision within 2 s (the watch still works),
 recordings are capped with complete files only, each good certificate was
 served within 10 s of its swap, each reload counted, SIGTERM exits 0 and
 stderr holds only JSON lines (an ASan, UBSan, LSan or valgrind report
@@ -428,6 +429,7 @@ class Soak:
         self.stub_actions = {}
         self.metric_reads = self.metric_fails = 0
         self.samples = []  # (seconds into the run, proc_sample())
+        self.quiet_fds = []  # (seconds into the run, descriptors)
         self.up_at = None
         self.restart = False
 
@@ -505,12 +507,19 @@ class Soak:
         return (all(v >= 1 for v in st["watches"].values())
                 and m.get(P + "rbac_watch_connected") == 1)
 
-    def settle(self):
-        """Changes stopped: the stub up, every watch open again."""
+    def quiet_point(self, name):
+        """Changes paused: the stub up, every watch open again; then the
+        median of three descriptor counts a second apart."""
         if not self.stub.up:
             self.stub_up()
         ok = wait_for(self.watching, 60 * SLOW, 0.2)
-        check(ok, "after the changes: every watch open again")
+        check(ok, f"{name}: every watch open again")
+        time.sleep(2)
+        got = []
+        for _ in range(3):
+            got.append(proc_sample(self.server.proc.pid)["fds"])
+            time.sleep(1)
+        self.quiet_fds.append((time.monotonic() - self.t0, median(got)))
 
     def window(self, t0, t1):
         """(seconds, the median of each figure) of the samples in [t0, t1)."""
@@ -530,6 +539,7 @@ class Soak:
         for c in clients:
             c.start()
         end = self.t0 + SECONDS
+        first = self.t0 + min(60.0, SECONDS / 3)
         due = {"rotate": ROTATE_EVERY, "hup": SIGHUP_EVERY, "stub": STUB_EVERY,
                "metrics": METRICS_EVERY, "sample": 0.0}
         due = {k: self.t0 + v for k, v in due.items()}
@@ -537,6 +547,11 @@ class Soak:
         try:
             while time.monotonic() < end and s.proc.poll() is None:
                 now = time.monotonic()
+                if not self.quiet_fds and now >= first:
+                    self.quiet_point("after the first minute, changes paused")
+                    for key in due:
+                        due[key] = max(due[key], time.monotonic())
+                    continue
                 if self.up_at is not None and now >= self.up_at:
                     self.stub_up()
                 if now >= due["rotate"] and "rotate" in CHANGES:
@@ -564,7 +579,7 @@ class Soak:
                 return
             load_seconds = time.monotonic() - self.t0
             self.sample()
-            self.settle()
+            self.quiet_point("after the changes")
             self.after_changes()
         finally:
             stop.set()
@@ -647,8 +662,9 @@ class Soak:
         minutes = " ".join(f"{x['rss'] / 1024:.1f}" for t, x in self.samples
                            if int(t) % 60 < SAMPLE_EVERY)
         asan = b"__asan_init" in open(opstest.binary(), "rb").read()
-        what = (f"VmRSS {b['rss'] / 1024:.1f} MB until {tb:.0f} s, "
-                f"{e['rss'] / 1024:.1f} MB until {te:.0f} s ({growth:+.2f} %; "
+        what = (f"VmRSS (median) {b['rss'] / 1024:.1f} MB over {w:.0f}-{tb:.0f} "
+                f"s, {e['rss'] / 1024:.1f} MB over {te - w:.0f}-{te:.0f} s "
+                f"({growth:+.2f} %; "
                 f"anonymous {b['anon'] / 1024:.1f} and {e['anon'] / 1024:.1f}, "
                 f"file-backed {b['file'] / 1024:.1f} and "
                 f"{e['file'] / 1024:.1f}; each minute: {minutes} MB)")
@@ -657,12 +673,14 @@ class Soak:
                   + ("valgrind" if WRAP else "ASan"))
         else:
             check(growth < 2.0, what + ": grows less than 2 %")
-        check(abs(e["fds"] - b["fds"]) <= 2,
-              f"file descriptors {b['fds']} until {tb:.0f} s, {e['fds']} until "
-              f"{te:.0f} s (samples from {min(fds)} to {max(fds)}): flat "
-              "within 2")
+        (tf, fb), (tl, fe) = self.quiet_fds
+        check(abs(fe - fb) <= 2,
+              f"file descriptors {fb} at {tf:.0f} s, {fe} at {tl:.0f} s, "
+              f"every watch open (samples under the changes from {min(fds)} "
+              f"to {max(fds)}): flat within 2")
         self.figures.update(rss_base=b["rss"], rss_end=e["rss"], growth=growth,
-                            t_base=tb, fd_base=b["fds"], fd_end=e["fds"],
+                            t_base=tb, fd_base=fb, fd_end=fe, w=w, tf=tf,
+                            tl=tl,
                             rss_max=max(rss))
 
     def report_changes(self, churn):
@@ -742,11 +760,11 @@ class Soak:
         f = self.figures
         print(f"figures: {f['seconds']:.0f} s, {f['requests']} requests, "
               f"{f['rate']:.0f} requests/s, {f['failed']} failed; VmRSS "
-              f"{f['rss_base'] / 1024:.1f} MB until {f['t_base']:.0f} s, "
-              f"{f['rss_end'] / 1024:.1f} MB in the last "
-              f"{min(60.0, SECONDS / 3):.0f} s ({f['growth']:+.2f} %, at most "
-              f"{f['rss_max'] / 1024:.1f}); fds {f['fd_base']} and "
-              f"{f['fd_end']}", flush=True)
+              f"{f['rss_base'] / 1024:.1f} MB over {f['w']:.0f}-"
+              f"{f['t_base']:.0f} s, {f['rss_end'] / 1024:.1f} MB over the "
+              f"last {f['w']:.0f} s ({f['growth']:+.2f} %, at most "
+              f"{f['rss_max'] / 1024:.1f}); fds {f['fd_base']} at "
+              f"{f['tf']:.0f} s, {f['fd_end']} at {f['tl']:.0f} s", flush=True)
 
 
 def main():
