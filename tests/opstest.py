@@ -133,10 +133,17 @@ def cases(with_config=False):
 class Server:
     """One "$BIN serve" on 127.0.0.1 with a free port."""
 
-    def __init__(self, *args, name="server", port=None):
+    def __init__(self, *args, name="server", port=None, tls=None, wrap=(),
+                 start_timeout=20):
         """args go to serve; port: listen there rather than on a port the
-        kernel picks and the log names ("listening on" is an info line)."""
+        kernel picks and the log names ("listening on" is an info line);
+        tls: (cert, key) paths instead of the dev pair; wrap: a command
+        prefix (valgrind ...); start_timeout: seconds to be listening and
+        ready."""
         self.args = list(args)
+        self.tls = tls
+        self.wrap = list(wrap)
+        self.start_timeout = start_timeout
         self.name = name
         self.proc = None
         self.port = port
@@ -146,16 +153,17 @@ class Server:
 
     def start(self, ready=True):
         c = certs()
-        cmd = [binary(), "serve", "--tls-cert", os.path.join(c, "tls.crt"),
-               "--tls-key", os.path.join(c, "tls.key"),
-               "--listen", self.listen] + self.args
+        cert, key = self.tls or (os.path.join(c, "tls.crt"),
+                                 os.path.join(c, "tls.key"))
+        cmd = self.wrap + [binary(), "serve", "--tls-cert", cert,
+                           "--tls-key", key, "--listen", self.listen] + self.args
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                      stderr=self.logf)
         self.started = time.monotonic()
         _servers.append(self)
         atexit.register(self.kill)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline and self.port is None:
             for line in self.lines():
                 msg = line.get("msg", "") if isinstance(line, dict) else ""

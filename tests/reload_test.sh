@@ -12,7 +12,10 @@
 # and by `openssl s_client`), swaps in a broken pair (a key that is not the
 # certificate's: refused with a log line, the previous pair still served),
 # then a good pair again. No request may fail. The new certificate ends in
-# 20 days, so the 30-day expiry warning is logged too. Every wait is bounded;
+# 20 days, so the 30-day expiry warning is logged too. A pair replaced is
+# freed (a debug line) once no connection uses it: the second one while the
+# keep-alive connection still uses the first, the first once that closed.
+# Every wait is bounded;
 # the server is always killed. One line per check, "N passed, N failed".
 set -uo pipefail
 
@@ -80,7 +83,7 @@ ln -s ..data/tls.crt "$secret/tls.crt"
 ln -s ..data/tls.key "$secret/tls.key"
 
 "$bin" serve --tls-cert "$secret/tls.crt" --tls-key "$secret/tls.key" \
-    --listen 127.0.0.1:0 2>"$tmp/server.log" &
+    --listen 127.0.0.1:0 --log-level debug 2>"$tmp/server.log" &
 pid=$!
 port=$(listen_port "$tmp/server.log" https "$pid")
 [ -n "$port" ] || { check FAIL "server start" "no 'listening on' line"; finish; }
@@ -148,9 +151,22 @@ else
     check FAIL "good pair after a broken one"
 fi
 
+# 4. A replaced pair is freed once no connection uses it: the second now,
+# the first (the keep-alive connection's) once that closed.
+freed() { grep -o 'certificate: [0-9]* older pairs freed, [0-9]* kept' "$tmp/server.log" | tr '\n' ';'; }
+if wait_for 15 grep -q '"certificate: 1 older pairs freed, 2 kept' "$tmp/server.log"; then
+    check ok "the second pair freed, the first kept while the keep-alive connection uses it"
+else
+    check FAIL "the second pair freed, the first kept" "$(freed)"
+fi
 touch "$tmp/stop"
 wait "$load_pid"
 load_pid=
+if wait_for 15 grep -q '"certificate: 1 older pairs freed, 1 kept' "$tmp/server.log"; then
+    check ok "the keep-alive connection closed: the first pair freed, the one in service kept ($(freed))"
+else
+    check FAIL "the first pair freed once its connection closed" "$(freed)"
+fi
 summary=$(tail -n 1 "$tmp/load.log")
 total=$(sed -n 's/^total \([0-9]*\) failed \([0-9]*\)$/\1/p' <<<"$summary")
 fails=$(sed -n 's/^total \([0-9]*\) failed \([0-9]*\)$/\2/p' <<<"$summary")

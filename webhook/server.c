@@ -75,6 +75,7 @@ struct server {
     _Atomic long long last_request_ms; /* when the latest request began */
     atomic_int was_ready;              /* /readyz has answered 200 once */
     struct lingerer *lg;               /* error answers' sockets */
+    struct tlscreds *tc;               /* the TLS credentials in service */
 };
 
 /* Per TCP connection: the socket context of libmicrohttpd. */
@@ -82,6 +83,7 @@ struct conn {
     int linger;    /* an error answer was sent: drain the socket before close */
     int client_ok; /* the client certificate was verified */
     const struct tlscreds_ca *ca; /* the client CA in force when it opened */
+    struct tlscreds_hold hold;    /* the serving pair it counts on */
 };
 
 /* Per HTTP request: the con_cls of libmicrohttpd. */
@@ -233,6 +235,21 @@ static int conn_is_tls(struct MHD_Connection *c)
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 
     return ci != NULL && ci->tls_session != NULL;
+}
+
+/*
+ * A request came on c, so its handshake is done: count the connection on
+ * the serving pair that handshake used (see tlscreds_hold).
+ */
+static void tls_pair_settle(struct server *s, struct MHD_Connection *c)
+{
+    struct conn *cn = conn_of(c);
+    const union MHD_ConnectionInfo *ci;
+
+    if (cn == NULL || cn->hold.known || cn->hold.pair == NULL)
+        return;
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    tlscreds_settle(s->tc, &cn->hold, ci != NULL ? ci->tls_session : NULL);
 }
 
 /*
@@ -487,6 +504,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *con_cls = rq;
         atomic_fetch_add(&s->active, 1);
         atomic_store(&s->last_request_ms, rq->start_us / 1000);
+        tls_pair_settle(s, c);
         return on_headers(s, c, rq, url, method);
     }
     if (*upload_data_size > 0) {
@@ -532,11 +550,15 @@ static void on_connection(void *cls, struct MHD_Connection *c,
         cn = calloc(1, sizeof(struct conn));
         if (cn != NULL)
             cn->ca = tlscreds_ca_now();
+        if (conn_is_tls(c)) /* before the handshake, which comes later */
+            tlscreds_hold(cn != NULL ? &cn->hold : NULL);
         *socket_context = cn;
         atomic_fetch_add(&s->conns, 1);
         return;
     }
     atomic_fetch_sub(&s->conns, 1);
+    if (conn_is_tls(c)) /* not the health listener's */
+        tlscreds_drop(cn != NULL ? &cn->hold : NULL);
     if (cn != NULL && cn->linger && !atomic_load(&s->stopped)) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -622,6 +644,7 @@ int server_run(const struct server_opts *opts, struct err *err)
                        err);
     if (tc == NULL)
         goto out;
+    s.tc = tc;
     lfd = listen_socket(listen_spec, err);
     if (lfd < 0)
         goto out;

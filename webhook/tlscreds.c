@@ -5,6 +5,7 @@
 
 #include "tlscreds.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,13 +32,13 @@ struct file_sig {
     struct timespec mtime;
 };
 
-struct tls_pair;
+struct tlscreds_pair;
 
 /* The files, what was loaded from them, and how they looked then. */
 struct tlscreds {
     const char *cert_file, *key_file;  /* borrowed from the caller */
     const char *ca_file;               /* borrowed; NULL: no client CA */
-    struct tls_pair *pairs;            /* every pair loaded, newest first */
+    struct tlscreds_pair *pairs;       /* the pairs not freed, newest first */
     struct file_sig cert_sig, key_sig; /* of the files last loaded */
     time_t expiry_warned;              /* last expiry warning, 0: none */
     struct tlscreds_ca *cas; /* every client CA loaded, newest first */
@@ -119,21 +120,35 @@ out:
  * handshake rather than loaded once (MHD_OPTION_HTTPS_MEM_CERT), so that a
  * new pair can be swapped in while the server runs (Kubernetes updates a
  * mounted Secret by swapping the ..data symlink). The callback has no
- * closure argument, hence the global. A pair once served is only freed when
- * the server stops: a session may still point to it, and a few KiB per
- * certificate rotation is cheap.
+ * closure argument, hence the global. A session keeps pointing to the pair
+ * its handshake used: the pair in force when its connection opened or a
+ * newer one, known for certain from its first request on. So a pair
+ * replaced is freed once no connection uses it and none that opened under
+ * it or an older one waits for its first request (about 5 KiB a pair, which
+ * frequent rotations, short-lived certificates, would otherwise pile up).
  */
 #define TLS_MAX_CHAIN 16
 
-struct tls_pair {
+struct tlscreds_pair {
     gnutls_pcert_st pcert[TLS_MAX_CHAIN];
     unsigned n;
     gnutls_privkey_t key;
-    time_t not_after;       /* of the leaf certificate; 0: unknown */
-    struct tls_pair *older; /* every pair loaded, for freeing at the end */
+    time_t not_after; /* of the leaf certificate; 0: unknown */
+    long used;        /* connections open whose handshake used this pair */
+    long pending;     /* connections open that opened under it, pair unknown */
+    struct tlscreds_pair *older; /* the pairs not freed yet, newest first */
 };
 
-static _Atomic(struct tls_pair *) tls_current;
+static _Atomic(struct tlscreds_pair *) tls_current;
+/*
+ * Guards every pair's counts, the list of pairs (tc->pairs) and which pair
+ * is current while a connection takes it (tlscreds_hold), so that
+ * tls_pairs_prune never frees a pair that a connection is about to count;
+ * tls_untracked: connections open that could not be counted (no memory for
+ * their state), which stop every pruning while they last.
+ */
+static pthread_mutex_t tls_pairs_mu = PTHREAD_MUTEX_INITIALIZER;
+static long tls_untracked;
 /* notAfter of tls_current's leaf, for tlscreds_not_after(); 0: none. */
 static _Atomic long long tls_not_after;
 
@@ -192,9 +207,11 @@ static void tls_warn_expiry(const char *cert_file, time_t not_after)
 }
 
 /* Put p in service for the handshakes to come, and say so if it ends soon. */
-static void tls_publish(struct tlscreds *tc, struct tls_pair *p)
+static void tls_publish(struct tlscreds *tc, struct tlscreds_pair *p)
 {
+    pthread_mutex_lock(&tls_pairs_mu);
     atomic_store(&tls_current, p);
+    pthread_mutex_unlock(&tls_pairs_mu);
     atomic_store(&tls_not_after, (long long)p->not_after);
     tls_warn_expiry(tc->cert_file, p->not_after);
     tc->expiry_warned = time(NULL);
@@ -285,7 +302,7 @@ int tlscreds_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
                       gnutls_pcert_st **pcert, unsigned int *pcert_length,
                       gnutls_privkey_t *privkey)
 {
-    struct tls_pair *p = atomic_load(&tls_current);
+    struct tlscreds_pair *p = atomic_load(&tls_current);
 
     (void)req_ca;
     (void)nreqs;
@@ -312,7 +329,7 @@ int tlscreds_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
     return 0;
 }
 
-static void tls_pair_free(struct tls_pair *p)
+static void tls_pair_free(struct tlscreds_pair *p)
 {
     unsigned i;
 
@@ -326,10 +343,10 @@ static void tls_pair_free(struct tls_pair *p)
 }
 
 /* Read and check both files; a new pair, or NULL with err set. */
-static struct tls_pair *tls_pair_load(const char *cert_file,
-                                      const char *key_file, struct err *err)
+static struct tlscreds_pair *
+tls_pair_load(const char *cert_file, const char *key_file, struct err *err)
 {
-    struct tls_pair *p = NULL;
+    struct tlscreds_pair *p = NULL;
     char *cert = NULL, *key = NULL;
     size_t cert_len = 0, key_len = 0;
     gnutls_datum_t cd, kd;
@@ -385,6 +402,62 @@ out:
     return p;
 }
 
+void tlscreds_hold(struct tlscreds_hold *h)
+{
+    struct tlscreds_pair *p;
+
+    pthread_mutex_lock(&tls_pairs_mu);
+    p = atomic_load(&tls_current);
+    if (h == NULL)
+        tls_untracked++;
+    else if (p != NULL)
+        p->pending++;
+    if (h != NULL)
+        h->pair = p;
+    pthread_mutex_unlock(&tls_pairs_mu);
+}
+
+/*
+ * The handshake is done: count the connection on the pair it used (GnuTLS
+ * hands back our own pcert), no longer on every pair since the one it
+ * opened under.
+ */
+void tlscreds_settle(struct tlscreds *tc, struct tlscreds_hold *h,
+                     gnutls_session_t session)
+{
+    const gnutls_datum_t *ours;
+    struct tlscreds_pair *p;
+
+    if (tc == NULL || h == NULL || h->known || h->pair == NULL)
+        return;
+    ours = session != NULL ? gnutls_certificate_get_ours(session) : NULL;
+    if (ours == NULL)
+        return; /* not known: stays pending, which keeps more, never less */
+    pthread_mutex_lock(&tls_pairs_mu);
+    for (p = tc->pairs; p != NULL; p = p->older)
+        if (ours == &p->pcert[0].cert)
+            break;
+    if (p != NULL) {
+        h->pair->pending--;
+        p->used++;
+        h->pair = p;
+        h->known = 1;
+    }
+    pthread_mutex_unlock(&tls_pairs_mu);
+}
+
+void tlscreds_drop(const struct tlscreds_hold *h)
+{
+    pthread_mutex_lock(&tls_pairs_mu);
+    if (h == NULL)
+        tls_untracked--;
+    else if (h->pair != NULL && h->known)
+        h->pair->used--;
+    else if (h->pair != NULL)
+        h->pair->pending--;
+    pthread_mutex_unlock(&tls_pairs_mu);
+}
+
 static int file_sig_of(const char *path, struct file_sig *sig)
 {
     struct stat st;
@@ -414,7 +487,7 @@ static void tls_check_pair(struct tlscreds *tc)
 {
     struct file_sig c, k;
     struct err e = {{0}};
-    struct tls_pair *p;
+    struct tlscreds_pair *p;
 
     /* Once a day, the expiry warning again while it applies. */
     if (time(NULL) - tc->expiry_warned >= 86400) {
@@ -435,10 +508,49 @@ static void tls_check_pair(struct tlscreds *tc)
                 e.msg);
         return;
     }
+    pthread_mutex_lock(&tls_pairs_mu); /* tlscreds_settle reads the list */
     p->older = tc->pairs;
     tc->pairs = p;
+    pthread_mutex_unlock(&tls_pairs_mu);
     log_msg(LOG_INFO, "certificate %s reloaded", tc->cert_file);
     tls_publish(tc, p);
+}
+
+/*
+ * Free the pairs no session points to or can come to: a replaced pair that
+ * no connection used and that no connection waiting for its first request
+ * opened under, or under an older pair (its handshake takes the pair
+ * current then or a newer one). tc->pairs, newest first, starts with the
+ * pair in service, which stays. Each period, so that a pair goes soon
+ * after its last connection closed; logs what it freed at debug.
+ */
+static void tls_pairs_prune(struct tlscreds *tc)
+{
+    struct tlscreds_pair *p, **pp;
+    long pending = 0; /* of the pairs older than p, p included */
+    unsigned freed = 0, kept = 0;
+
+    pthread_mutex_lock(&tls_pairs_mu);
+    for (p = tc->pairs; p != NULL; p = p->older)
+        pending += p->pending;
+    for (pp = &tc->pairs; (p = *pp) != NULL;) {
+        if (p != tc->pairs && tls_untracked == 0 && pending == 0 &&
+            p->used == 0) {
+            *pp = p->older;
+            tls_pair_free(p);
+            freed++;
+            continue;
+        }
+        pending -= p->pending;
+        kept++;
+        pp = &p->older;
+    }
+    pthread_mutex_unlock(&tls_pairs_mu);
+    if (freed > 0)
+        log_msg(LOG_DEBUG,
+                "certificate: %u older pairs freed, %u kept (the one in "
+                "service and those of connections still open)",
+                freed, kept);
 }
 
 static void tls_ca_free(struct tlscreds_ca *ca)
@@ -529,7 +641,7 @@ int tlscreds_client_ok(gnutls_session_t session,
 /* Every pair and CA tc loaded, and tc itself. */
 static void tls_free_all(struct tlscreds *tc)
 {
-    struct tls_pair *p;
+    struct tlscreds_pair *p;
     struct tlscreds_ca *ca;
 
     while ((p = tc->pairs) != NULL) {
@@ -582,6 +694,7 @@ void tlscreds_publish(struct tlscreds *tc)
 void tlscreds_check(struct tlscreds *tc)
 {
     tls_check_pair(tc);
+    tls_pairs_prune(tc);
     tls_check_ca(tc);
 }
 

@@ -52,7 +52,9 @@ void tlscreds_publish(struct tlscreds *tc);
  * Load the pair and the client CA anew if their files changed since the
  * last look, and put them in service. A broken new pair or CA is refused
  * with a log line (once per change) and the old one stays. Also repeats the
- * expiry warning once a day while it applies. From one thread at a time.
+ * expiry warning once a day while it applies, and frees the replaced pairs
+ * no connection uses any more (see tlscreds_hold). From one thread at a
+ * time.
  */
 void tlscreds_check(struct tlscreds *tc);
 
@@ -79,6 +81,38 @@ int tlscreds_retrieve(gnutls_session_t session, const gnutls_datum_t *req_ca,
                       int nreqs, const gnutls_pk_algorithm_t *algos, int nalgos,
                       gnutls_pcert_st **pcert, unsigned int *pcert_length,
                       gnutls_privkey_t *privkey);
+
+/* A serving pair, opaque. */
+struct tlscreds_pair;
+
+/*
+ * A TLS connection's count on a serving pair, so that a replaced pair is
+ * freed (tlscreds_check) once no session points to it or can come to.
+ * Zeroed by the caller; kept in the connection's own memory.
+ */
+struct tlscreds_hold {
+    struct tlscreds_pair *pair; /* the serving pair it counts on */
+    int known;                  /* pair is the one its handshake used */
+};
+
+/*
+ * A TLS connection opens (before its handshake): count it on the pair in
+ * service. h NULL: a connection that cannot be counted (no memory for its
+ * state), which stops every freeing of pairs until tlscreds_drop(NULL).
+ * Any thread.
+ */
+void tlscreds_hold(struct tlscreds_hold *h);
+
+/*
+ * The connection's first request came, so its handshake is done: count it
+ * on the pair session used instead (tc: the set in service). Nothing when
+ * already done or not known. Any thread.
+ */
+void tlscreds_settle(struct tlscreds *tc, struct tlscreds_hold *h,
+                     gnutls_session_t session);
+
+/* A TLS connection closed: h as tlscreds_hold() had it. Any thread. */
+void tlscreds_drop(const struct tlscreds_hold *h);
 
 /*
  * The client CA in service, NULL when none: borrowed, valid until
