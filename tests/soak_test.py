@@ -6,8 +6,8 @@
 
 Starts tests/kube_stub.py (--openshift, pages of 4 items) and "$BIN serve
 --kube --kubeconfig K --config C --record-dir D --record-max-files 200" on
-loopback, the serving pair mounted as a Kubernetes Secret is (tls.crt and
-tls.key through a ..data symlink). For SOAK_SECONDS (default 600):
+loopback, the serving pair laid out as a mounted Kubernetes Secret
+(tls.crt and tls.key through a ..data symlink). For SOAK_SECONDS (default 600):
 
 - four client threads post the fixture requests (tests/fixtures, both
   endpoints, each with a uid of its own) over keep-alive TLS connections,
@@ -35,12 +35,12 @@ answer to that case); a connection refused or reset fails its request. A
 keep-alive connection the server closed while it was idle is opened again,
 counted, not failed. RSS is compared as the median of its samples over
 the minute after the first one and over the last minute (a third of the
-run each if it is shorter than three minutes), so that a relist under way
-at one sample weighs nothing. Descriptors, which follow the stub's
+run each if it is shorter than three minutes), so that one sample taken
+in a passing peak weighs nothing. Descriptors, which follow the stub's
 outages (one a watch), are compared at two quiet points, after the first
 minute and at the end: changes paused, the stub up, every watch open
-again, load still running. Then a RoleBinding flips a decision within 2 s (the watch still works),
-recordings are capped with complete files only, each good certificate was
+again, load still running. Then a RoleBinding flips a decision within
+2 s (the watch still works), recordings are capped with complete files only, each good certificate was
 served within 10 s of its swap, each reload counted, SIGTERM exits 0 and
 stderr holds only JSON lines (an ASan, UBSan, LSan or valgrind report
 fails). RSS growth is asserted (< 2 %) only for a plain binary: ASan's
@@ -602,6 +602,9 @@ class Soak:
               f"bytes, {len(lines)} lines; the last lines but reviews:")
         for line in rest[-20:]:
             print(line[:400])
+        if any("signal received" in l for l in rest):
+            print("--- the server was stopped by a SIGTERM or SIGINT that this "
+                  "test did not send (another process)")
 
     def after_changes(self):
         """The last config in force, then a grant flips a decision."""
