@@ -18,6 +18,7 @@
 #include "kubelist.h"
 #include "log.h"
 #include "metrics.h"
+#include "strbuf.h"
 #include "thread.h"
 #include "yamljson.h"
 
@@ -342,23 +343,17 @@ static char *auditor_key(const json_t *f)
 {
     static const char *const fields[] = {
         "namespace", "kind", "name", "field", "result", "reason", "message"};
-    size_t i, len = 0, n;
-    char *key;
+    struct strbuf key = {.max = STRBUF_NOMAX};
+    size_t i;
 
     for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        len += strlen(json_string_value(json_object_get(f, fields[i]))) + 1;
-    key = malloc(len + 1);
-    if (key == NULL)
+        strbuf_printf(&key, "%s\t",
+                      json_string_value(json_object_get(f, fields[i])));
+    if (key.failed) {
+        strbuf_free(&key);
         return NULL;
-    len = 0;
-    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        n = strlen(json_string_value(json_object_get(f, fields[i])));
-        memcpy(key + len, json_string_value(json_object_get(f, fields[i])), n);
-        len += n;
-        key[len++] = '\t';
     }
-    key[len] = '\0';
-    return key;
+    return key.p; /* taken over */
 }
 
 /* Log the findings the last run did not have; keep this run's keys. */
