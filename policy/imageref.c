@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /*
  * A hand-written matcher for the grammar of distribution/reference v0.6.0
  * (regexp.go), with the checks of Parse, ParseNormalizedNamed and go-digest
@@ -162,55 +164,6 @@ static const char *imageref_find_last(struct imageref_span s, char c)
     return found;
 }
 
-/*
- * Decode one rune as Go's utf8.DecodeRuneInString does: an invalid or
- * truncated sequence, a surrogate or an overlong form is one byte of
- * U+FFFD. Returns the number of bytes used (at least 1); *r gets the rune.
- */
-static size_t imageref_decode_rune(const unsigned char *p, size_t n,
-                                   uint32_t *r)
-{
-    unsigned char c = p[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len, i;
-    uint32_t v;
-
-    *r = 0xFFFD;
-    if (c < 0x80) {
-        *r = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        v = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        v = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 1;
-    }
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 1;
-    for (i = 1; i < len; i++) {
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 1;
-        v = (v << 6) | (p[i] & 0x3F);
-    }
-    *r = v;
-    return len;
-}
-
 static bool imageref_rune_has_lower(uint32_t r)
 {
     size_t lo = 0;
@@ -242,7 +195,7 @@ static bool imageref_lower_changes(struct imageref_span s)
 
     while (i < s.n && !changes) {
         uint32_t r;
-        size_t len = imageref_decode_rune(p + i, s.n - i, &r);
+        size_t len = utf8_decode(p + i, s.n - i, &r);
 
         if (r < 0x80)
             changes = r >= 'A' && r <= 'Z';
@@ -269,7 +222,7 @@ static long imageref_lower_ascii(struct imageref_span s, char *buf)
 
     while (i < s.n && ret == 0) {
         uint32_t r;
-        size_t len = imageref_decode_rune(p + i, s.n - i, &r);
+        size_t len = utf8_decode(p + i, s.n - i, &r);
 
         if (r >= 'A' && r <= 'Z')
             buf[out++] = (char)(r - 'A' + 'a');

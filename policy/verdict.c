@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "utf8.h"
 
 const char *verdict_reason_name(enum verdict_reason r)
 {
@@ -75,40 +76,15 @@ static void verdict_finding(struct verdict *v, int deny,
 static void verdict_utf8(char *s)
 {
     unsigned char *p = (unsigned char *)s;
+    size_t n = strlen(s), len;
+    uint32_t r;
 
-    while (*p != '\0') {
-        size_t n = 0, i;
-        unsigned char lo = 0x80, hi = 0xBF;
-
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        if (*p >= 0xC2 && *p <= 0xDF)
-            n = 1;
-        else if (*p >= 0xE0 && *p <= 0xEF)
-            n = 2;
-        else if (*p >= 0xF0 && *p <= 0xF4)
-            n = 3;
-        if (*p == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (*p == 0xED)
-            hi = 0x9F; /* surrogates */
-        else if (*p == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (*p == 0xF4)
-            hi = 0x8F; /* past U+10FFFF */
-        for (i = 1; n > 0 && i <= n; i++) {
-            unsigned char c = p[i];
-
-            if (c < (i == 1 ? lo : 0x80) || c > (i == 1 ? hi : 0xBF))
-                break;
-        }
-        if (n == 0 || i <= n) {
-            *p++ = '?';
-            continue;
-        }
-        p += n + 1;
+    while (n > 0) {
+        len = utf8_decode(p, n, &r);
+        if (len == 1 && r == 0xFFFD) /* U+FFFD itself takes three bytes */
+            *p = '?';
+        p += len;
+        n -= len;
     }
 }
 
