@@ -235,8 +235,8 @@ static void *submit_many(void *arg)
 
         snprintf(uid, sizeof(uid), "t%d-%d", s->id, i);
         rv = mk_review(uid, "nginx");
-        record_submit(s->r, REVIEW_VALIDATE, rv, rv, 1000);
-        json_decref(rv); /* the queue holds its own reference */
+        /* Both references the queue's now. */
+        record_submit(s->r, REVIEW_VALIDATE, rv, json_incref(rv), 1000);
     }
     return NULL;
 }
@@ -442,8 +442,7 @@ static void record_n(struct record *r, const char *prefix, int n)
 
         snprintf(uid, sizeof(uid), "%s-%d", prefix, i);
         rv = mk_review(uid, "nginx");
-        record_submit(r, REVIEW_MUTATE, rv, rv, 100);
-        json_decref(rv);
+        record_submit(r, REVIEW_MUTATE, rv, json_incref(rv), 100);
     }
 }
 

@@ -206,13 +206,14 @@ static char *cmd_serve_review(void *arg, enum review_endpoint ep,
              * gone: it gets copies. */
             json_t *rc = jsonarena_copy(req), *ac = jsonarena_copy(answer);
 
-            if (rc != NULL && ac != NULL)
+            if (rc != NULL && ac != NULL) {
                 record_submit(cmd_serve_record, ep, rc, ac, len);
-            else
+            } else {
+                json_decref(rc);
+                json_decref(ac);
                 cmd_serve_record_done(NULL, 0, 0,
                                       &(struct err){"out of memory"});
-            json_decref(rc);
-            json_decref(ac);
+            }
         }
     }
     json_decref(req);

@@ -8,6 +8,13 @@
  * malloc'd one by its address alone, on any thread. A thread without a
  * block (the list and watch client's) can map one of its own for a while
  * (jsonarena_map), known to jsonarena_free() on that thread only.
+ *
+ * jansson's allocator is set once, before any thread starts
+ * (jsonarena_install): json_set_alloc_funcs() writes two pointers that every
+ * thread's jansson reads, and a thread that saw the new malloc and the old
+ * free would hand an arena pointer to free(). The region can be reserved
+ * later, with the list and watch threads already running: its size is
+ * published after its address, and read before it.
  */
 #define _GNU_SOURCE
 
@@ -50,14 +57,14 @@
 #define JSONARENA_REDZONE 0
 #endif
 
-/* Set once by jsonarena_init, read-only afterwards. */
+/* Set once by jsonarena_init, read-only afterwards; the size last. */
 static char *jsonarena_region;
-static size_t jsonarena_region_size; /* 0 until reserved */
+static atomic_size_t jsonarena_region_size; /* 0 until reserved */
 static size_t jsonarena_slot_size;
 static unsigned jsonarena_slots;
 static atomic_uint jsonarena_claimed;
 static atomic_flag jsonarena_once = ATOMIC_FLAG_INIT;
-static atomic_flag jsonarena_hooked = ATOMIC_FLAG_INIT;
+static atomic_flag jsonarena_installed = ATOMIC_FLAG_INIT;
 
 /* This thread's arena: its start (claimed on first use), and while a
  * request runs, the next free byte and the end. */
@@ -89,17 +96,19 @@ static void *jsonarena_malloc(size_t n)
 
 static void jsonarena_free(void *p)
 {
-    if ((uintptr_t)p - (uintptr_t)jsonarena_region < jsonarena_region_size)
+    size_t size =
+        atomic_load_explicit(&jsonarena_region_size, memory_order_acquire);
+
+    if (size != 0 && (uintptr_t)p - (uintptr_t)jsonarena_region < size)
         return; /* emptied whole by jsonarena_end */
     if ((uintptr_t)p - (uintptr_t)jsonarena_map_base < jsonarena_map_size)
         return; /* given back whole by jsonarena_unmap */
     free(p);
 }
 
-/* jansson's allocator from now on, once per process. */
-static void jsonarena_hook(void)
+void jsonarena_install(void)
 {
-    if (!atomic_flag_test_and_set(&jsonarena_hooked))
+    if (!atomic_flag_test_and_set(&jsonarena_installed))
         json_set_alloc_funcs(jsonarena_malloc, jsonarena_free);
 }
 
@@ -124,8 +133,8 @@ int jsonarena_init(unsigned threads, size_t bytes, struct err *err)
     jsonarena_region = p;
     jsonarena_slot_size = slot;
     jsonarena_slots = threads;
-    jsonarena_region_size = total;
-    jsonarena_hook();
+    atomic_store_explicit(&jsonarena_region_size, total, memory_order_release);
+    jsonarena_install();
     return 0;
 }
 
@@ -134,7 +143,8 @@ void jsonarena_begin(void)
     if (jsonarena_base == NULL && !jsonarena_none) {
         unsigned i;
 
-        if (jsonarena_region_size == 0)
+        if (atomic_load_explicit(&jsonarena_region_size,
+                                 memory_order_acquire) == 0)
             return;
         i = atomic_fetch_add(&jsonarena_claimed, 1);
         if (i >= jsonarena_slots) {
@@ -179,7 +189,6 @@ int jsonarena_map(size_t bytes)
         return -1;
     ASAN_POISON_MEMORY_REGION(p, bytes);
     VALGRIND_MAKE_MEM_NOACCESS(p, bytes);
-    jsonarena_hook();
     jsonarena_map_base = p;
     jsonarena_map_size = bytes;
     jsonarena_next = p;

@@ -9,6 +9,14 @@
 #include "err.h"
 
 /*
+ * Make jansson allocate through this module (plain malloc until a thread
+ * begins an arena or maps one). Once per process, before any thread starts:
+ * every other function here does nothing for jansson without it, except
+ * jsonarena_init(), which calls it. A second call does nothing.
+ */
+void jsonarena_install(void);
+
+/*
  * Reserve threads arenas of bytes each (untouched pages cost no memory) and
  * make them jansson's allocator. Between jsonarena_begin() and
  * jsonarena_end() on a thread, every value jansson allocates on that thread
@@ -17,8 +25,9 @@
  * threads than arenas, jansson falls back to malloc. Values made outside a
  * begin/end pair are plain malloc'd ones, whatever the thread.
  *
- * Once per process, before the threads that use it start; a second call
- * does nothing. Returns 0, or -1 with err set when the memory cannot be
+ * Once per process, before the request threads start (other threads may
+ * be running: jsonarena_install() has been called); a second call does
+ * nothing. Returns 0, or -1 with err set when the memory cannot be
  * reserved (jansson then keeps malloc).
  */
 int jsonarena_init(unsigned threads, size_t bytes, struct err *err);
@@ -41,7 +50,8 @@ void jsonarena_end(void);
  * freeing them (on this thread) costs nothing, and jsonarena_unmap() gives
  * the mapping back whole. So a large parse whose values are all freed again
  * (a page of a list) leaves no holes between what the heap keeps.
- * Works with or without jsonarena_init(). Returns 0, or -1 when the memory
+ * Needs jsonarena_install() (else the mapping goes unused), not
+ * jsonarena_init(). Returns 0, or -1 when the memory
  * cannot be mapped (jansson keeps malloc; jsonarena_unmap() does nothing).
  */
 int jsonarena_map(size_t bytes);

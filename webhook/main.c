@@ -8,6 +8,7 @@
 #include "cmd_review.h"
 #include "cmd_serve.h"
 #include "hashkey.h"
+#include "jsonarena.h"
 
 static const char main_usage[] =
     "usage:\n"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 
     if (argc < 2)
         cli_bad("missing command");
+    /* Before any thread starts: see jsonarena.c. */
+    jsonarena_install();
     /* Before any index is made: every index hashes with this key. */
     if (hashkey_init(&err) != 0) {
         fprintf(stderr, "image-policy-webhook: %s\n", err.msg);

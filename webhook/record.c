@@ -469,8 +469,8 @@ fail:
     return err_set(err, "cannot start the record thread");
 }
 
-void record_submit(struct record *r, enum review_endpoint ep,
-                   const json_t *request, const json_t *answer, size_t bytes)
+void record_submit(struct record *r, enum review_endpoint ep, json_t *request,
+                   json_t *answer, size_t bytes)
 {
     struct record_case c;
     struct err err = {{0}};
@@ -482,10 +482,12 @@ void record_submit(struct record *r, enum review_endpoint ep,
     c.ep = ep;
     c.bytes = bytes;
     record_name_now(r, &c);
+    c.request = request;
+    c.answer = answer;
     if (!r->started) {
-        c.request = (json_t *)(uintptr_t)request;
-        c.answer = (json_t *)(uintptr_t)answer;
         full = record_write_case(r, &c, NULL, 0, &rotated, &err) != 0;
+        json_decref(request);
+        json_decref(answer);
         if (r->done != NULL)
             r->done(r->arg, !full, rotated, full ? &err : NULL);
         return;
@@ -496,8 +498,6 @@ void record_submit(struct record *r, enum review_endpoint ep,
            (r->len > 0 && bytes > r->max_bytes - r->bytes) ||
            r->bytes > r->max_bytes;
     if (!full) {
-        c.request = json_incref((json_t *)(uintptr_t)request);
-        c.answer = json_incref((json_t *)(uintptr_t)answer);
         r->queue[(r->head + r->len) % r->max_cases] = c;
         r->len++;
         r->bytes += bytes;
@@ -507,6 +507,10 @@ void record_submit(struct record *r, enum review_endpoint ep,
         waiting_bytes = r->bytes;
     }
     pthread_mutex_unlock(&r->mu);
+    if (full) {
+        json_decref(request);
+        json_decref(answer);
+    }
     if (full && r->done != NULL) {
         err_set(&err,
                 "record queue full (%zu cases, %zu bytes waiting): the disk "

@@ -69,14 +69,17 @@ int record_start(struct record *r, size_t max_cases, size_t max_bytes,
                  record_done_fn done, void *arg, struct err *err);
 
 /*
- * Queue a review for the writer thread (record_start first): takes new
- * references to request and answer, which must not change afterwards;
- * bytes is the size of the request body, for the cap. Never blocks on I/O.
+ * Queue a review for the writer thread (record_start first). Takes over the
+ * caller's references to request and answer (one each, also when they are
+ * the same value or the case is dropped): the caller uses neither again, so
+ * that only the writer thread touches them and frees them (jansson's
+ * reference counts order nothing between threads). bytes is the size of
+ * the request body, for the cap. Never blocks on I/O.
  * The name is taken now (arrival time). When the queue is full the case is
  * dropped and done reports it. Safe from several threads at once.
  */
-void record_submit(struct record *r, enum review_endpoint ep,
-                   const json_t *request, const json_t *answer, size_t bytes);
+void record_submit(struct record *r, enum review_endpoint ep, json_t *request,
+                   json_t *answer, size_t bytes);
 
 /* Write what is queued, stop the writer thread, free r. NULL is fine. */
 void record_close(struct record *r);
