@@ -215,6 +215,10 @@ class Webhook:
             self.p.wait()
             rc = None
         self.log.close()
+        if rc != 0:
+            # What a crash at exit leaves is all there is to go on in CI.
+            for line in self.text().splitlines()[-12:]:
+                print(f"     log: {line[:300]}")
         return rc
 
 
