@@ -1,4 +1,4 @@
-/* monotime.c - the monotonic clock in milliseconds or microseconds. */
+/* monotime.c - the monotonic clock in seconds, milliseconds or microseconds. */
 #include "monotime.h"
 
 #include <time.h>
@@ -17,4 +17,12 @@ long long monotime_us(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+double monotime_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -1,4 +1,4 @@
-/* monotime.h - the monotonic clock in milliseconds or microseconds. */
+/* monotime.h - the monotonic clock in seconds, milliseconds or microseconds. */
 #ifndef LIB_MONOTIME_H
 #define LIB_MONOTIME_H
 
@@ -7,5 +7,8 @@ long long monotime_ms(void);
 
 /* CLOCK_MONOTONIC in microseconds: for deadlines and durations only. */
 long long monotime_us(void);
+
+/* CLOCK_MONOTONIC in seconds, to the nanosecond: for durations and timers. */
+double monotime_s(void);
 
 #endif

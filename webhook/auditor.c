@@ -18,6 +18,7 @@
 #include "kubelist.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "strbuf.h"
 #include "thread.h"
 #include "yamljson.h"
@@ -393,21 +394,13 @@ static size_t auditor_news(struct auditor *au, const json_t *findings)
     return fresh;
 }
 
-static double auditor_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One audit of the cluster against the current state. */
 static void auditor_run(struct auditor *au)
 {
     struct audit *a = audit_new();
     struct state *st = state_acquire();
     struct audit_summary sum;
-    double t0 = auditor_now(), took;
+    double t0 = monotime_s(), took;
     json_t *findings = NULL;
     size_t failed = 0, fresh;
 
@@ -423,7 +416,7 @@ static void auditor_run(struct auditor *au)
         audit_free(a);
         return;
     }
-    took = auditor_now() - t0;
+    took = monotime_s() - t0;
     if (failed > 0) {
         /* A partial audit is not published: it would set to 0 the findings
          * of every kind it could not list (all of them while the API is

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auditor.h"
 #include "cli.h"
@@ -16,6 +15,7 @@
 #include "jsonout.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "record.h"
 #include "review.h"
 #include "server.h"
@@ -121,14 +121,6 @@ static char *cmd_serve_error_body(int code, const char *msg)
     return text;
 }
 
-static long long cmd_serve_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* serve --record-dir: NULL when not recording. */
 static struct record *cmd_serve_record;
 /* Record failures: one log line a minute at most, with the count. */
@@ -153,7 +145,7 @@ static void cmd_serve_record_done(void *arg, int ok, unsigned rotated,
     }
     metrics_record(METRICS_RECORD_FAILURE, 1);
     atomic_fetch_add(&cmd_serve_record_failures, 1);
-    now = cmd_serve_now_us() / 1000000 + 1; /* never 0: 0 is "not yet" */
+    now = monotime_us() / 1000000 + 1; /* never 0: 0 is "not yet" */
     last = atomic_load(&cmd_serve_record_logged_s);
     if ((last != 0 && now - last < 60) ||
         !atomic_compare_exchange_strong(&cmd_serve_record_logged_s, &last, now))
@@ -171,7 +163,7 @@ static char *cmd_serve_review(void *arg, enum review_endpoint ep,
     struct state *st = state_acquire();
     struct review_stats stats;
     json_t *req, *answer = NULL;
-    long long start = cmd_serve_now_us();
+    long long start = monotime_us();
     size_t text_len;
     char *text;
 
@@ -200,7 +192,7 @@ static char *cmd_serve_review(void *arg, enum review_endpoint ep,
                            json_object_get(req, "request"), "operation")),
                        d, &stats);
         log_review(ep, req, answer, metrics_decision_name(d), &stats,
-                   cmd_serve_now_us() - start);
+                   monotime_us() - start);
         if (cmd_serve_record != NULL) {
             /* Written by the record thread, after this request's arena is
              * gone: it gets copies. */

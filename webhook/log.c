@@ -12,6 +12,7 @@
 
 #include "jsonout.h"
 #include "lograte.h"
+#include "monotime.h"
 
 static enum log_level log_level = LOG_INFO;
 
@@ -110,12 +111,10 @@ static const char *const log_routes[] = {"/mutate", "/validate", "/healthz",
 static pthread_mutex_t log_rate_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct lograte log_rates[LOG_ROUTES][LOG_CODES];
 
+/* Never 0, which lograte takes for "not yet". */
 static long long log_now_us(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + 1;
+    return monotime_us() + 1;
 }
 
 static enum log_level log_error_level(unsigned status)
