@@ -96,7 +96,7 @@ static int rbac_index_key(struct rbackey *k, const struct rbacobj_binding *bd,
 {
     if (bd->kind == RBACOBJ_ROLE_BINDING)
         return rbackey_pair(k, bd->ns, s);
-    k->len = 0;
+    strbuf_reset(&k->b);
     return rbackey_str(k, s);
 }
 
@@ -128,7 +128,7 @@ static void rbac_unindex(struct rbac *rb, const struct rbacobj_binding *bd)
 
         if (rbac_index_key(&k, bd, bd->keys[i]) != 0)
             continue; /* ENOMEM: it could not have been indexed either */
-        p = strmap_get(m, k.p, k.len);
+        p = strmap_get(m, k.b.p, k.b.len);
         if (p == NULL)
             continue;
         for (j = 0; j < p->n; j++) {
@@ -138,7 +138,7 @@ static void rbac_unindex(struct rbac *rb, const struct rbacobj_binding *bd)
             }
         }
         if (p->n == 0) {
-            strmap_remove(m, k.p, k.len);
+            strmap_remove(m, k.b.p, k.b.len);
             rbac_posting_free(p);
         }
     }
@@ -182,14 +182,14 @@ static int rbac_index(struct rbac *rb, struct rbacobj_binding *bd)
 
         if (rbac_index_key(&k, bd, bd->keys[i]) != 0)
             goto out;
-        p = strmap_get(m, k.p, k.len);
+        p = strmap_get(m, k.b.p, k.b.len);
         if (p == NULL) {
             p = calloc(1, sizeof(*p));
             if (p == NULL)
                 goto out;
             p->v = p->inl;
             p->cap = sizeof(p->inl) / sizeof(p->inl[0]);
-            if (strmap_put(m, k.p, k.len, p, NULL) != 0) {
+            if (strmap_put(m, k.b.p, k.b.len, p, NULL) != 0) {
                 rbac_posting_free(p);
                 goto out;
             }
@@ -228,17 +228,17 @@ static struct rbac_slot *rbac_slot_get(struct rbac *rb, enum rbacobj_kind kind,
     rbackey_init(&k);
     if (rbackey_pair(&k, ns, name) != 0)
         goto out;
-    ret = strmap_get(rb->objs[kind], k.p, k.len);
+    ret = strmap_get(rb->objs[kind], k.b.p, k.b.len);
     if (ret != NULL || !create)
         goto out;
     s = calloc(1, sizeof(*s));
-    if (s == NULL || (s->key = malloc(k.len + 1)) == NULL)
+    if (s == NULL || (s->key = malloc(k.b.len + 1)) == NULL)
         goto out;
-    memcpy(s->key, k.p, k.len + 1);
-    s->len = k.len;
+    memcpy(s->key, k.b.p, k.b.len + 1);
+    s->len = k.b.len;
     s->kind = kind;
-    s->boot = strmap_get(rb->boot[kind], k.p, k.len);
-    if (strmap_put(rb->objs[kind], k.p, k.len, s, NULL) != 0)
+    s->boot = strmap_get(rb->boot[kind], k.b.p, k.b.len);
+    if (strmap_put(rb->objs[kind], k.b.p, k.b.len, s, NULL) != 0)
         goto out;
     ret = s;
     s = NULL;
@@ -298,7 +298,7 @@ static int rbac_commit_binding(struct rbac *rb, struct rbacobj_binding *bd)
         goto out;
     bd->slot->refs++;
     if (rbackey_pair(&k, bd->ns, bd->name) != 0 ||
-        strmap_put(m, k.p, k.len, bd, &prev) != 0)
+        strmap_put(m, k.b.p, k.b.len, bd, &prev) != 0)
         goto out;
     old = prev;
     if (old != NULL)
@@ -306,7 +306,7 @@ static int rbac_commit_binding(struct rbac *rb, struct rbacobj_binding *bd)
     if (rbac_index(rb, bd) != 0) {
         /* Leave neither the new binding nor the old one in. */
         rbac_unindex(rb, bd);
-        strmap_remove(m, k.p, k.len);
+        strmap_remove(m, k.b.p, k.b.len);
         goto out;
     }
     rc = 0;
@@ -326,8 +326,8 @@ static int rbac_commit_sa(struct rbac *rb, struct rbacobj_sa *sa)
 
     rbackey_init(&k);
     if (rbackey_pair(&k, sa->ns, sa->name) != 0 ||
-        strmap_put(rb->objs[RBACOBJ_SERVICE_ACCOUNT], k.p, k.len, sa, &old) !=
-            0)
+        strmap_put(rb->objs[RBACOBJ_SERVICE_ACCOUNT], k.b.p, k.b.len, sa,
+                   &old) != 0)
         goto out;
     rbacobj_sa_free(old);
     rc = 0;
@@ -425,7 +425,7 @@ void rbac_delete(struct rbac *rb, const char *kind, const char *ns,
     }
     if (rbackey_pair(&k, ns, name) != 0)
         goto out;
-    obj = strmap_remove(rb->objs[i], k.p, k.len);
+    obj = strmap_remove(rb->objs[i], k.b.p, k.b.len);
     if (obj == NULL)
         goto out;
     if (i == RBACOBJ_SERVICE_ACCOUNT) {
@@ -523,8 +523,8 @@ static void rbac_visit(const struct rbac *rb, const char *sa_ns,
         rbackey_str(&nsgroup, "g:" RBACOBJ_SA_GROUP_PREFIX) != 0 ||
         rbackey_str(&nsgroup, sa_ns) != 0)
         goto out;
-    subjects[0] = user.p;
-    subjects[1] = nsgroup.p;
+    subjects[0] = user.b.p;
+    subjects[1] = nsgroup.b.p;
     subjects[2] = "g:" RBACOBJ_SA_GROUP;
     subjects[3] = "g:" RBACOBJ_AUTHENTICATED;
     for (i = 0; i < 4; i++) {
@@ -535,7 +535,8 @@ static void rbac_visit(const struct rbac *rb, const char *sa_ns,
             goto out;
         if (rbackey_pair(&ik, project, subjects[i]) != 0)
             goto out;
-        if (rbac_check_posting(strmap_get(rb->ns_index, ik.p, ik.len), i, vis))
+        if (rbac_check_posting(strmap_get(rb->ns_index, ik.b.p, ik.b.len), i,
+                               vis))
             goto out;
     }
 out:
@@ -584,7 +585,7 @@ const json_t *rbac_service_account_pull_secrets(const struct rbac *rb,
     rbackey_init(&k);
     if (rb != NULL && ns != NULL && name != NULL &&
         rbackey_pair(&k, ns, name) == 0)
-        sa = strmap_get(rb->objs[RBACOBJ_SERVICE_ACCOUNT], k.p, k.len);
+        sa = strmap_get(rb->objs[RBACOBJ_SERVICE_ACCOUNT], k.b.p, k.b.len);
     rbackey_release(&k);
     return sa != NULL ? sa->secrets : NULL;
 }
@@ -629,7 +630,7 @@ static int rbac_boot_load(struct rbac *rb)
             goto out;
         r->bootstrap = 1;
         if (rbackey_pair(&k, ns, name) != 0 ||
-            strmap_put(rb->boot[kind], k.p, k.len, r, NULL) != 0) {
+            strmap_put(rb->boot[kind], k.b.p, k.b.len, r, NULL) != 0) {
             rbacobj_role_free(r);
             goto out;
         }

@@ -123,8 +123,8 @@ static int rbacobj_add_key(struct rbacobj_binding *bd, const char *prefix,
     if (b != NULL && (rbackey_str(&k, ":") != 0 || rbackey_str(&k, b) != 0))
         goto out;
     rc = 0;
-    if (rbacobj_key_relevant(k.p))
-        rc = strvec_push(&bd->keys, &bd->n_keys, &bd->cap_keys, k.p);
+    if (rbacobj_key_relevant(k.b.p))
+        rc = strvec_push(&bd->keys, &bd->n_keys, &bd->cap_keys, k.b.p);
 out:
     rbackey_release(&k);
     return rc;

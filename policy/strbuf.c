@@ -30,7 +30,13 @@ static int strbuf_room(struct strbuf *b, size_t n, size_t *fit)
         cap *= 2;
     if (cap > max + 1)
         cap = max + 1;
-    p = realloc(b->p, cap);
+    if (b->p != NULL && b->p == b->fixed) {
+        p = malloc(cap);
+        if (p != NULL)
+            memcpy(p, b->p, b->len + 1);
+    } else {
+        p = realloc(b->p, cap);
+    }
     if (p == NULL)
         return -1;
     b->p = p;
@@ -80,6 +86,16 @@ int strbuf_printf(struct strbuf *b, const char *fmt, ...)
     return 0;
 }
 
+void strbuf_init_fixed(struct strbuf *b, char *buf, size_t cap)
+{
+    *b = (struct strbuf){.p = buf,
+                         .cap = cap,
+                         .max = STRBUF_NOMAX,
+                         .fixed = buf,
+                         .fixed_cap = cap};
+    buf[0] = '\0';
+}
+
 const char *strbuf_str(const struct strbuf *b)
 {
     return b->p != NULL ? b->p : "";
@@ -95,8 +111,12 @@ void strbuf_reset(struct strbuf *b)
 
 void strbuf_free(struct strbuf *b)
 {
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
+    if (b->p != b->fixed)
+        free(b->p);
+    b->p = b->fixed;
+    b->len = 0;
+    b->cap = b->fixed_cap;
+    if (b->p != NULL)
+        b->p[0] = '\0';
     b->failed = 0;
 }

@@ -1,4 +1,5 @@
-/* test_monotime.c - the monotonic clock's three units agree and never go back. */
+/* test_monotime.c - the monotonic clock's three units agree and never go back.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

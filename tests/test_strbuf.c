@@ -123,12 +123,45 @@ static void test_strbuf_reset_for_reuse(void **state)
     assert_string_equal(strbuf_str(&b), "");
 }
 
+/* In the caller's storage: short text stays there, long text moves to the
+ * heap whole, and strbuf_free starts in the storage again. */
+static void test_strbuf_fixed_storage(void **state)
+{
+    char small[8], big[40];
+    struct strbuf b;
+
+    (void)state;
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    strbuf_init_fixed(&b, small, sizeof(small));
+    assert_ptr_equal(b.p, small);
+    assert_string_equal(strbuf_str(&b), "");
+    assert_int_equal(strbuf_add(&b, "ns\0name", 7), 0); /* 7 and the NUL */
+    assert_ptr_equal(b.p, small);
+    assert_int_equal(b.len, 7);
+    assert_memory_equal(b.p, "ns\0name", 8);
+    assert_int_equal(strbuf_add(&b, big, strlen(big)), 0);
+    assert_ptr_not_equal(b.p, small);
+    assert_int_equal(b.len, 7 + strlen(big));
+    assert_memory_equal(b.p, "ns\0name", 7);
+    assert_string_equal(b.p + 7, big);
+    strbuf_free(&b); /* the heap copy; small is not freed */
+    assert_ptr_equal(b.p, small);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(small, "");
+    assert_int_equal(strbuf_printf(&b, "u:%s", "alice"), 0);
+    assert_ptr_equal(b.p, small);
+    assert_string_equal(b.p, "u:alice");
+    strbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strbuf_appends_up_to_max),
         cmocka_unit_test(test_strbuf_default_and_no_cap),
         cmocka_unit_test(test_strbuf_reset_for_reuse),
+        cmocka_unit_test(test_strbuf_fixed_storage),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
