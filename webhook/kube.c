@@ -299,6 +299,53 @@ char *kube_url(struct kube_watcher *w, const char *cont, int paged)
     return u.p;
 }
 
+enum kube_page kube_page(struct kube_watcher *w, char **cont, int *paged,
+                         char *why, size_t n)
+{
+    char *url = kube_url(w, *cont, *paged), msg[256];
+    CURLcode cc;
+
+    if (url == NULL) {
+        snprintf(why, n, "out of memory");
+        return KUBE_PAGE_FAIL;
+    }
+    cc = kube_get(w, url, 0, 0);
+    free(url);
+    if (kube_stopping(w->k))
+        return KUBE_PAGE_STOPPED;
+    if (cc != CURLE_OK) {
+        snprintf(why, n, "%s",
+                 w->too_big ? "answer too large" : kube_curl_msg(w, cc));
+        w->refused = cc == CURLE_COULDNT_CONNECT;
+        return KUBE_PAGE_FAIL;
+    }
+    if (w->status == 200)
+        return KUBE_PAGE_OK;
+    kube_status_msg(&w->body, msg, sizeof(msg));
+    if (w->status == 410 && *cont != NULL) {
+        free(*cont);
+        *cont = NULL;
+        *paged = 0;
+        snprintf(why, n, "%s", msg);
+        return KUBE_PAGE_RESTART;
+    }
+    snprintf(why, n, "HTTP %ld: %s", w->status, msg);
+    return w->status == 404 ? KUBE_PAGE_ABSENT : KUBE_PAGE_FAIL;
+}
+
+int kube_page_next(const json_t *root, char **cont)
+{
+    const char *c = json_string_value(
+        json_object_get(json_object_get(root, "metadata"), "continue"));
+
+    free(*cont);
+    *cont = NULL;
+    if (c == NULL || c[0] == '\0')
+        return 0;
+    *cont = strdup(c);
+    return *cont != NULL ? 1 : -1;
+}
+
 /* After a list: counters, readiness, the log line. */
 static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
                         double t0, int absent)
@@ -361,61 +408,42 @@ static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
 static enum kube_rc kube_list(struct kube_watcher *w)
 {
     struct kube *k = w->k;
-    char *cont = NULL, *url = NULL, *list_rv = NULL;
+    char *cont = NULL, *list_rv = NULL, why[384];
     json_t *root = NULL, *items, *item;
     const json_t *meta;
-    const char *rv, *c;
+    const char *rv;
     enum kube_rc rc = KUBE_FAIL;
+    enum kube_page got;
     size_t pages = 0, i, seen = 0;
-    int paged = 1;
+    int paged = 1, more;
     double t0 = kube_now();
-    char msg[256];
-    CURLcode cc;
 
     w->gen++;
     w->n_new = w->n_changed = w->n_removed = 0;
     w->image_seen = 0;
     for (;;) {
-        url = kube_url(w, cont, paged);
-        if (url == NULL) {
-            kube_why(w, "list: out of memory");
-            goto out;
-        }
-        cc = kube_get(w, url, 0, 0);
-        free(url);
-        url = NULL;
-        if (kube_stopping(k)) {
+        got = kube_page(w, &cont, &paged, why, sizeof(why));
+        if (got == KUBE_PAGE_STOPPED) {
             rc = KUBE_STOPPED;
             goto out;
         }
-        if (cc != CURLE_OK) {
-            kube_why(w, "list: %s",
-                     w->too_big ? "answer too large" : kube_curl_msg(w, cc));
-            w->refused = cc == CURLE_COULDNT_CONNECT;
-            goto out;
-        }
-        if (w->status == 404 && w->res->image_config) {
+        if (got == KUBE_PAGE_ABSENT && w->res->image_config) {
             rc = KUBE_ABSENT;
             goto out;
         }
-        if (w->status != 200)
-            kube_status_msg(&w->body, msg, sizeof(msg));
-        if (w->status == 410 && cont != NULL) {
+        if (got == KUBE_PAGE_RESTART) {
             log_msg(LOG_INFO,
                     "kube: %s: continue token expired (410 Gone: %s); "
                     "listing again in one request",
-                    w->res->name, msg);
+                    w->res->name, why);
             kube_count(k, &k->expired);
-            free(cont);
-            cont = NULL;
-            paged = 0;
             seen = 0;
             w->image_seen = 0;
             w->gen++;
             continue;
         }
-        if (w->status != 200) {
-            kube_why(w, "list: HTTP %ld: %s%s", w->status, msg,
+        if (got != KUBE_PAGE_OK) {
+            kube_why(w, "list: %s%s", why,
                      w->status == 401 || w->status == 403
                          ? " (the webhook's ClusterRole must grant list and "
                            "watch here)"
@@ -455,17 +483,15 @@ static enum kube_rc kube_list(struct kube_watcher *w)
             seen++;
         }
         pages++;
-        c = json_string_value(json_object_get(meta, "continue"));
-        if (c != NULL && c[0] != '\0') {
-            free(cont);
-            cont = strdup(c);
+        more = kube_page_next(root, &cont);
+        if (more < 0) {
+            kube_why(w, "list: out of memory");
+            goto out;
+        }
+        if (more) {
             json_decref(root);
             root = NULL;
             jsonarena_unmap();
-            if (cont == NULL) {
-                kube_why(w, "list: out of memory");
-                goto out;
-            }
             continue;
         }
         list_rv = strdup(rv);

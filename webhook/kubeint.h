@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "kube.h"
 #include "kubehttp.h"
 #include "strbuf.h"
@@ -113,6 +115,29 @@ char *kube_url(struct kube_watcher *w, const char *cont, int paged);
  * w->body, w->too_big past the cap; a watch's events to kubeevent_feed. */
 CURLcode kube_get(struct kube_watcher *w, const char *url, int watch,
                   long timeout_s);
+
+/* What kube_page() got. */
+enum kube_page {
+    KUBE_PAGE_OK,      /* 200: the page is in w->body */
+    KUBE_PAGE_RESTART, /* 410 of a continue token: list again from the top */
+    KUBE_PAGE_ABSENT,  /* 404 */
+    KUBE_PAGE_STOPPED, /* kube_stop() was called */
+    KUBE_PAGE_FAIL
+};
+
+/*
+ * GET the page of w's list after *cont (NULL: the first page), whole when
+ * *paged is 0. On 410 with a continue token (it expired) *cont is freed
+ * and NULL and *paged 0: the caller drops what it gathered and asks again.
+ * why gets the reason of RESTART, ABSENT and FAIL ("HTTP 403: ...", curl's
+ * message); w->refused says whether the connection was refused.
+ */
+enum kube_page kube_page(struct kube_watcher *w, char **cont, int *paged,
+                         char *why, size_t n);
+
+/* After page root: *cont is replaced by its continue token. 1 when more
+ * pages follow, 0 after the last, -1 out of memory. */
+int kube_page_next(const json_t *root, char **cont);
 
 /* The message of a Status body (or its first bytes), into out. */
 void kube_status_msg(const struct strbuf *b, char *out, size_t n);

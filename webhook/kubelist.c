@@ -3,9 +3,6 @@
 #include "kubelist.h"
 
 #include <stdlib.h>
-#include <string.h>
-
-#include <curl/curl.h>
 
 #include "jsonload.h"
 #include "kubehttp.h"
@@ -38,10 +35,9 @@ int kubelist_all(struct kube *k, const char *path, const char *kind,
     const struct kube_resource res = {path, path, kind, api_version, NULL, 0};
     struct kube_watcher *w = calloc(1, sizeof(*w));
     json_t *out = json_array(), *root = NULL, *page;
-    char *cont = NULL, *url = NULL, msg[256];
-    const char *c;
-    int paged = 1, rc = -1;
-    CURLcode cc;
+    char *cont = NULL, why[384];
+    int paged = 1, rc = -1, more;
+    enum kube_page got;
 
     *items = NULL;
     if (w == NULL || out == NULL || kubehttp_init(&w->http, k->kc, path) != 0) {
@@ -51,38 +47,22 @@ int kubelist_all(struct kube *k, const char *path, const char *kind,
     w->k = k;
     w->res = &res;
     for (;;) {
-        url = kube_url(w, cont, paged);
-        if (url == NULL) {
-            err_set(err, "out of memory");
-            goto out;
-        }
-        cc = kube_get(w, url, 0, 0);
-        free(url);
-        if (kube_stopping(k)) {
+        got = kube_page(w, &cont, &paged, why, sizeof(why));
+        if (got == KUBE_PAGE_STOPPED) {
             err_set(err, "%s: stopped", path);
             goto out;
         }
-        if (cc != CURLE_OK) {
-            err_set(err, "%s: %s", path,
-                    w->too_big ? "answer too large" : kube_curl_msg(w, cc));
-            goto out;
-        }
-        if (w->status == 404) {
+        if (got == KUBE_PAGE_ABSENT) {
             rc = 1;
             goto out;
         }
-        if (w->status != 200)
-            kube_status_msg(&w->body, msg, sizeof(msg));
-        if (w->status == 410 && cont != NULL) {
+        if (got == KUBE_PAGE_RESTART) {
             /* An expired continue token: the whole list again, unpaged. */
-            free(cont);
-            cont = NULL;
-            paged = 0;
             json_array_clear(out);
             continue;
         }
-        if (w->status != 200) {
-            err_set(err, "%s: HTTP %ld: %s", path, w->status, msg);
+        if (got != KUBE_PAGE_OK) {
+            err_set(err, "%s: %s", path, why);
             goto out;
         }
         root = jsonload_text(w->body.p, w->body.len, NULL);
@@ -96,18 +76,15 @@ int kubelist_all(struct kube *k, const char *path, const char *kind,
             err_set(err, "out of memory");
             goto out;
         }
-        c = json_string_value(
-            json_object_get(json_object_get(root, "metadata"), "continue"));
-        free(cont);
-        cont = c != NULL && c[0] != '\0' ? strdup(c) : NULL;
-        if (c == NULL || c[0] == '\0')
-            break; /* c is root's: root goes at out */
-        json_decref(root);
-        root = NULL;
-        if (cont == NULL) {
+        more = kube_page_next(root, &cont);
+        if (more < 0) {
             err_set(err, "out of memory");
             goto out;
         }
+        if (!more)
+            break;
+        json_decref(root);
+        root = NULL;
     }
     *items = out;
     out = NULL;
