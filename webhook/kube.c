@@ -26,6 +26,7 @@
 #include "kubehttp.h"
 #include "kubeint.h"
 #include "log.h"
+#include "monotime.h"
 #include "strbuf.h"
 #include "strmap.h"
 #include "thread.h"
@@ -86,14 +87,6 @@ static const struct kube_resource kube_resources[] = {
 
 _Static_assert(sizeof(kube_resources) / sizeof(kube_resources[0]) == KUBE_NRES,
                "KUBE_NRES in kubeint.h counts kube_resources");
-
-double kube_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A number in [0, 1): xorshift64*, one state a thread. */
 static double kube_rand(struct kube_watcher *w)
@@ -180,7 +173,7 @@ void kube_skip(struct kube_watcher *w, const char *fmt, ...)
 static void kube_set_watching(struct kube_watcher *w, int on)
 {
     struct kube *k = w->k;
-    double now = kube_now();
+    double now = monotime_s();
 
     pthread_mutex_lock(&k->lock);
     if (on || w->watching) /* a watch that never opened proves nothing */
@@ -240,7 +233,7 @@ static int kube_on_progress(void *arg)
      * from one between two watches, which would read itself as lost. */
     if (w->in_watch && w->status == 200)
         kube_tick(w->k);
-    if (w->in_watch && kube_now() >= w->resync_at) {
+    if (w->in_watch && monotime_s() >= w->resync_at) {
         w->result = KUBE_RESYNC;
         return 1;
     }
@@ -359,7 +352,7 @@ static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
     pthread_mutex_lock(&k->lock);
     w->synced = 1;
     w->watching = absent; /* nothing to watch counts as current */
-    w->current_at = kube_now();
+    w->current_at = monotime_s();
     w->objects = strmap_count(w->known);
     k->lists++;
     if (w->listed > 0)
@@ -370,7 +363,7 @@ static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
             ;
         if (i == KUBE_NRES) {
             now_all = k->all_synced = 1;
-            k->stats_logged = kube_now();
+            k->stats_logged = monotime_s();
         }
     }
     pthread_mutex_unlock(&k->lock);
@@ -390,7 +383,8 @@ static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
                 "resourceVersion %s in %.0f ms (%zu new, %zu changed, %zu "
                 "removed)",
                 w->res->name, after, items, pages, pages == 1 ? "" : "s", w->rv,
-                (kube_now() - t0) * 1000, w->n_new, w->n_changed, w->n_removed);
+                (monotime_s() - t0) * 1000, w->n_new, w->n_changed,
+                w->n_removed);
     if (!now_all)
         return;
     summary[0] = '\0';
@@ -402,7 +396,7 @@ static void kube_listed(struct kube_watcher *w, size_t pages, size_t items,
                                     k->w[i].res->name, k->w[i].objects);
     pthread_mutex_unlock(&k->lock);
     log_msg(LOG_INFO, "kube: synced (%s) %.0f ms after start: ready", summary,
-            (kube_now() - k->started) * 1000);
+            (monotime_s() - k->started) * 1000);
 }
 
 static enum kube_rc kube_list(struct kube_watcher *w)
@@ -416,7 +410,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
     enum kube_page got;
     size_t pages = 0, i, seen = 0;
     int paged = 1, more;
-    double t0 = kube_now();
+    double t0 = monotime_s();
 
     w->gen++;
     w->n_new = w->n_changed = w->n_removed = 0;
@@ -513,7 +507,7 @@ static enum kube_rc kube_list(struct kube_watcher *w)
     rc = KUBE_OK;
 out:
     if (rc == KUBE_OK || rc == KUBE_ABSENT) {
-        w->resync_at = kube_now() + k->resync_s * (0.9 + 0.2 * kube_rand(w));
+        w->resync_at = monotime_s() + k->resync_s * (0.9 + 0.2 * kube_rand(w));
         if (rc == KUBE_ABSENT)
             kubeevent_image_config(w, NULL);
         kube_listed(w, pages, seen, t0, rc == KUBE_ABSENT);
@@ -537,7 +531,7 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
     struct kube *k = w->k;
     struct strbuf u = {.max = STRBUF_NOMAX};
     char *esc = NULL, msg[256];
-    double t0 = kube_now(), left = w->resync_at - t0;
+    double t0 = monotime_s(), left = w->resync_at - t0;
     unsigned t = KUBE_WATCH_MIN_S + (unsigned)(kube_rand(w) * KUBE_WATCH_MIN_S);
     enum kube_rc rc = KUBE_FAIL;
     CURLcode cc;
@@ -561,7 +555,7 @@ static enum kube_rc kube_watch(struct kube_watcher *w)
     w->applied = 0;
     cc = kube_get(w, u.p, 1, (long)t + KUBE_WATCH_SLACK_S);
     kube_set_watching(w, 0);
-    if (w->applied > 0 || kube_now() - t0 >= KUBE_HEALTHY_S)
+    if (w->applied > 0 || monotime_s() - t0 >= KUBE_HEALTHY_S)
         w->failures = 0;
     if (kube_stopping(k)) {
         rc = KUBE_STOPPED;
@@ -600,7 +594,7 @@ static int kube_backoff(struct kube_watcher *w)
 {
     struct kube *k = w->k;
     unsigned shift = w->failures < 8 ? w->failures : 8;
-    double d = (double)(KUBE_BACKOFF_MIN_MS << shift), s, now = kube_now();
+    double d = (double)(KUBE_BACKOFF_MIN_MS << shift), s, now = monotime_s();
     double age;
     int synced;
 
@@ -649,7 +643,7 @@ static void *kube_run(void *arg)
         if (w->rv == NULL) {
             rc = kube_list(w);
             if (rc == KUBE_ABSENT) {
-                if (kube_sleep(w->k, w->resync_at - kube_now()) != 0)
+                if (kube_sleep(w->k, w->resync_at - monotime_s()) != 0)
                     break;
                 continue;
             }
@@ -699,7 +693,7 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
     k->resync_s = opts->resync_s ? opts->resync_s : KUBE_RESYNC_S;
     k->status_s = opts->status_s ? opts->status_s : KUBE_STATUS_S;
     k->page_limit = opts->page_limit ? opts->page_limit : KUBE_PAGE_LIMIT;
-    k->started = kube_now();
+    k->started = monotime_s();
     pthread_mutex_init(&k->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -710,7 +704,7 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
 
         w->k = k;
         w->res = &kube_resources[i];
-        w->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(kube_now() * 1e9) ^
+        w->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(monotime_s() * 1e9) ^
                  ((uint64_t)(i + 1) << 40);
         if (w->rng == 0)
             w->rng = 88172645463325252ull;

@@ -14,6 +14,7 @@
 #include "hashkey.h"
 #include "jsonload.h"
 #include "log.h"
+#include "monotime.h"
 #include "state.h"
 #include "strmap.h"
 
@@ -343,7 +344,7 @@ static int kubeevent_line(struct kube_watcher *w, char *line, size_t len)
         }
         kubeevent_objects(w);
         pthread_mutex_lock(&w->k->lock);
-        w->current_at = kube_now();
+        w->current_at = monotime_s();
         pthread_mutex_unlock(&w->k->lock);
     }
     json_decref(ev);

@@ -87,9 +87,6 @@ struct kube {
     struct kube_watcher w[KUBE_NRES];
 };
 
-/* Monotonic seconds. */
-double kube_now(void);
-
 /* Count one more of *c, a counter of k, under its lock. */
 void kube_count(struct kube *k, unsigned long long *c);
 

@@ -8,11 +8,12 @@
 #include "kube.h"
 #include "kubeint.h"
 #include "log.h"
+#include "monotime.h"
 
 /* Log the counters when status_s passed; one thread does it. */
 void kube_tick(struct kube *k)
 {
-    double now = kube_now();
+    double now = monotime_s();
     int due;
 
     pthread_mutex_lock(&k->lock);
@@ -37,7 +38,7 @@ int kube_ready(const struct kube *k)
 void kube_stats_get(const struct kube *k, struct kube_stats *out)
 {
     struct kube *m = (struct kube *)k; /* only the lock changes */
-    double now = kube_now(), oldest = now;
+    double now = monotime_s(), oldest = now;
     size_t i;
 
     memset(out, 0, sizeof(*out));
