@@ -19,8 +19,10 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(WARN) -D_POSIX_C_SOURCE=200809L -MMD -MP -Ipolicy -Ilib -Iwebhook -Icerts
 
+comma   := ,
 ifneq ($(SANITIZE),)
-BUILD   := build/san
+# One tree a set of sanitizers: objects of address and of thread never mix.
+BUILD   := build/san-$(subst $(comma),-,$(SANITIZE))
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 BIN     := $(BUILD)/bin/image-policy-webhook
@@ -119,7 +121,7 @@ valgrind: $(BIN)
 # endpoints while the certificate rotates, SIGHUP reloads, the stub API
 # server fails and recordings rotate (loopback only, bounded by an alarm).
 # Under the sanitizers: `make SANITIZE=address,undefined soak SOAK_SECONDS=60`
-# (or BIN=build/san/bin/image-policy-webhook); under valgrind: `make
+# (or BIN=build/san-address-undefined/bin/image-policy-webhook); under valgrind: `make
 # soak-valgrind` (120 s at 50 requests a second, which valgrind's one
 # thread at a time lets the recording keep up with). A BIN given on the
 # command line is run as it is, never rebuilt from other objects.
