@@ -39,6 +39,10 @@ printf '{"apiVersion": "admission.k8s.io/v1", "request": {"uid": "u"}}' >"$tmp/n
 expect "no command" 2 "missing command" "$bin"
 expect "unknown command" 2 "unknown command frobnicate" "$bin" frobnicate
 expect "--help" 0 "usage:" "$bin" --help
+for cmd in serve "review mutate" test certs audit can-pull; do
+    # shellcheck disable=SC2086 # the command's words apart
+    expect "$cmd --help" 0 "usage:" "$bin" $cmd --help
+done
 expect "review: unknown endpoint" 2 "unknown endpoint admit" "$bin" review admit
 expect "review: unknown flag" 2 "unknown flag --frob" "$bin" review mutate --frob x "$tmp/review.json"
 expect "review: flag of another command" 2 "unknown flag --listen" "$bin" review mutate --listen :1 "$tmp/review.json"

@@ -40,6 +40,17 @@ static const char main_usage[] =
     "                             NAMESPACE/SERVICEACCOUNT "
     "PROJECT[/STREAM]\n";
 
+/* Whether --help is among the command's arguments (serve --help). */
+static int main_wants_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct err err = {{0}};
@@ -54,7 +65,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        strcmp(argv[1], "help") == 0 || main_wants_help(argc, argv)) {
         fputs(main_usage, stdout);
         return 0;
     }
