@@ -52,7 +52,8 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
                $(BUILD)/tests/test_kubeconfig $(BUILD)/tests/test_metrics \
                $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen \
                $(BUILD)/tests/test_lograte $(BUILD)/tests/test_readfile \
-               $(BUILD)/tests/test_body $(BUILD)/tests/test_listen
+               $(BUILD)/tests/test_body $(BUILD)/tests/test_listen \
+               $(BUILD)/tests/test_dynlib
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
