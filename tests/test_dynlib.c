@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "curlfn.h"
 #include "dynlib.h"
+/* Last: EVP_sha256 below is a call through cryptofn's table. */
+#include "cryptofn.h"
 
 #define TEST_DYNLIB_NONE "libimage-policy-webhook-none.so.0"
 
@@ -72,12 +75,27 @@ static void test_dynlib_loads(void **state)
     assert_string_equal(err.msg, "");
 }
 
+/* The sonames the build read load, with every function listed (this
+ * program links neither library: the calls go through the tables). */
+static void test_dynlib_curl_and_crypto(void **state)
+{
+    struct err err = {{0}};
+
+    (void)state;
+    assert_int_equal(curlfn_load(&err), 0);
+    assert_string_equal(curl_easy_strerror(CURLE_OK), "No error");
+    assert_int_equal(cryptofn_load(&err), 0);
+    assert_non_null(EVP_sha256());
+    assert_string_equal(err.msg, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dynlib_missing_library),
         cmocka_unit_test(test_dynlib_missing_function),
         cmocka_unit_test(test_dynlib_loads),
+        cmocka_unit_test(test_dynlib_curl_and_crypto),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
