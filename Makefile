@@ -32,7 +32,7 @@ endif
 # policy/ sees jansson only: any other include or library there fails to build.
 POLICY_CFLAGS := $(shell pkg-config --cflags jansson)
 # libcurl and libcrypto give their headers but are not linked: the program
-# loads them on first use (DLOPEN_PKGS, below).
+# loads them on first use (below).
 LINK_PKGS     := libmicrohttpd jansson yaml-0.1 gnutls
 DLOPEN_PKGS   := libcurl libcrypto
 APP_CFLAGS    := $(shell pkg-config --cflags $(LINK_PKGS) $(DLOPEN_PKGS) 2>/dev/null)
