@@ -33,10 +33,25 @@ endif
 
 # policy/ sees jansson only: any other include or library there fails to build.
 POLICY_CFLAGS := $(shell pkg-config --cflags jansson)
-LIBS_PKGS     := libmicrohttpd jansson yaml-0.1 gnutls libcrypto libcurl
-APP_CFLAGS    := $(shell pkg-config --cflags $(LIBS_PKGS) 2>/dev/null)
-APP_LIBS      := $(shell pkg-config --libs $(LIBS_PKGS) 2>/dev/null) -lpthread
+# libcurl and libcrypto give their headers but are not linked: the program
+# loads them on first use (below).
+LINK_PKGS     := libmicrohttpd jansson yaml-0.1 gnutls
+DLOPEN_PKGS   := libcurl libcrypto
+APP_CFLAGS    := $(shell pkg-config --cflags $(LINK_PKGS) $(DLOPEN_PKGS) 2>/dev/null)
+APP_LIBS      := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -lpthread
 TEST_LIBS     := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# webhook/curlfn.c (the Kubernetes API client, --kube) and certs/cryptofn.c
+# (the certs command) dlopen libcurl and libcrypto the first time they are
+# needed, so that serve without --kube never maps them nor what they need.
+# They ask for the soname of the development library compiled against, read
+# here and written nowhere by hand; $(BIN).dlopen lists them, one a line,
+# for hack/image-rootfs.sh to put them in the image.
+soname = $(shell readelf -d "$$(pkg-config --variable=libdir $(1))/$(1).so" \
+	2>/dev/null | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+CURL_SONAME   := $(call soname,libcurl)
+CRYPTO_SONAME := $(call soname,libcrypto)
+DLOPEN_LIST   := $(BIN).dlopen
 
 POLICY_SRC  := $(wildcard policy/*.c)
 # The command line (main.c, cli.c, cmd_*.c) links into the program only.
@@ -55,12 +70,12 @@ APP_TESTS   := $(BUILD)/tests/test_yamljson $(BUILD)/tests/test_review \
                $(BUILD)/tests/test_record $(BUILD)/tests/test_certgen \
                $(BUILD)/tests/test_lograte $(BUILD)/tests/test_readfile \
                $(BUILD)/tests/test_body $(BUILD)/tests/test_listen \
-               $(BUILD)/tests/test_monotime
+               $(BUILD)/tests/test_monotime $(BUILD)/tests/test_dynlib
 BENCH_SRC   := $(wildcard tests/bench/*.c)
 BENCH_BIN   := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit fixtures cli audit-cli e2e sighup valgrind run deps format format-check clean bench
-all: $(BIN)
+all: $(BIN) $(DLOPEN_LIST)
 
 deps:
 	@hack/install-deps.sh --check
@@ -81,6 +96,16 @@ $(BUILD)/webhook/metrics.o: $(BUILD)/version
 $(BUILD)/webhook/metrics.o: CFLAGS += -DIPW_VERSION='"$(VERSION)"'
 .PHONY: FORCE
 FORCE:
+# Rewritten only when a soname changed; the loaders are rebuilt then.
+$(DLOPEN_LIST): FORCE
+	@mkdir -p $(@D)
+	@test -n '$(CURL_SONAME)' -a -n '$(CRYPTO_SONAME)' || { echo \
+	    "no soname for libcurl or libcrypto (readelf -d of pkg-config's libdir)" >&2; exit 1; }
+	@printf '%s\n' $(CURL_SONAME) $(CRYPTO_SONAME) | cmp -s - $@ || \
+	    printf '%s\n' $(CURL_SONAME) $(CRYPTO_SONAME) > $@
+$(BUILD)/webhook/curlfn.o $(BUILD)/certs/cryptofn.o: $(DLOPEN_LIST)
+$(BUILD)/webhook/curlfn.o: CFLAGS += -DCURLFN_SONAME='"$(CURL_SONAME)"'
+$(BUILD)/certs/cryptofn.o: CFLAGS += -DCRYPTOFN_SONAME='"$(CRYPTO_SONAME)"'
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -90,6 +115,8 @@ $(BIN): $(MAIN_OBJ) $(APP_OBJ) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS)
 
 $(APP_TESTS): $(APP_OBJ)
+# test_certgen reads what certgen wrote with OpenSSL itself.
+$(BUILD)/tests/test_certgen: TEST_LIBS += $(shell pkg-config --libs libcrypto 2>/dev/null)
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS) $(TEST_LIBS)
 

@@ -23,6 +23,8 @@
 #include <openssl/x509v3.h>
 
 #include "readfile.h"
+/* Last: past it, OpenSSL's functions are calls through its table. */
+#include "cryptofn.h"
 
 #define CERTGEN_MAX_FILE  ((off_t)1 << 20)
 #define CERTGEN_MAX_HOSTS 100
@@ -630,7 +632,7 @@ int certgen_run(const struct certgen_opts *o, struct certgen_result *res,
     int r, rc = -1;
 
     memset(res, 0, sizeof(*res));
-    if (certgen_check(o, err) != 0)
+    if (certgen_check(o, err) != 0 || cryptofn_load(err) != 0)
         return -1;
     /* Everything that can be wrong with the input, before writing. */
     sans = certgen_sans(o, err);

@@ -99,5 +99,38 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 expect "test: a tampered case fails, exit 1" 1 "^0 passed, 1 failed$" "$bin" test "$tmp/cases"
 
+# libcurl (--kube) and libcrypto (certs) are loaded on first use: one that
+# does not load (here a file of that soname that is no library, found first
+# through LD_LIBRARY_PATH) is one line naming it, the command's start-up
+# status (serve 1, the others 2), never a crash.
+mkdir -p "$tmp/badlib"
+while read -r so; do
+    echo 'not a library' >"$tmp/badlib/$so"
+done <"$bin.dlopen"
+curl_so=$(grep '^libcurl\.' "$bin.dlopen")
+crypto_so=$(grep '^libcrypto\.' "$bin.dlopen")
+printf '{"apiVersion": "v1", "kind": "Config", "current-context": "t",
+  "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+  "users": [{"name": "u", "user": {"token": "t"}}],
+  "contexts": [{"name": "t", "context": {"cluster": "c", "user": "u"}}]}\n' \
+    >"$tmp/kubeconfig"
+bad=(env LD_LIBRARY_PATH="$tmp/badlib")
+expect "serve --kube: libcurl that does not load, exit 1" 1 \
+    "image-policy-webhook: --kube needs libcurl: cannot load $curl_so: .*badlib/$curl_so" \
+    "${bad[@]}" "$bin" serve --tls-cert a --tls-key b --listen 127.0.0.1:0 --kubeconfig "$tmp/kubeconfig"
+expect "can-pull --kube: libcurl that does not load, exit 2" 2 \
+    "^image-policy-webhook: --kube needs libcurl: cannot load $curl_so: " \
+    "${bad[@]}" "$bin" can-pull --kube --kubeconfig "$tmp/kubeconfig" p/default q
+expect "certs: libcrypto that does not load, exit 2" 2 \
+    "^image-policy-webhook: certs: cannot load $crypto_so: .*badlib/$crypto_so" \
+    "${bad[@]}" "$bin" certs --service s --namespace n --out "$tmp/certs-out"
+if [ -e "$tmp/certs-out" ]; then
+    failed=$((failed + 1))
+    echo "FAIL certs: nothing written: $tmp/certs-out exists"
+else
+    passed=$((passed + 1))
+    echo "ok   certs: nothing written"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

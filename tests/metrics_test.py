@@ -273,6 +273,12 @@ def main():
     s.post("mutate", b"not json")
     s.post("validate", b"{\"request\": 1}")
     after = scrape(s, "second scrape")
+    # Loaded on first use: serving without --kube never maps them.
+    lazy = opstest.dlopened()
+    check(not any(opstest.mapped(s.proc.pid, so) for so in lazy),
+          f"serve without --kube, after {len(answers)} reviews, maps none of "
+          f"{', '.join(lazy)}",
+          ", ".join(so for so in lazy if opstest.mapped(s.proc.pid, so)))
 
     e = expected(answers)
     got = Counter()
@@ -403,6 +409,10 @@ def kube_metrics(rbac, nb):
               "--kube: source kube, synced, watches connected, lists counted",
               repr({k[0][len(P):]: v for k, v in m.items()
                     if k[0].startswith(P + "rbac_")}))
+        curl = [so for so in opstest.dlopened() if so.startswith("libcurl.")]
+        check(len(curl) == 1 and opstest.mapped(s.proc.pid, curl[0]),
+              f"--kube: {', '.join(curl) or 'libcurl'} loaded (it lists and "
+              f"watches)")
         check(value(m, "rbac_bindings") == nb,
               f"--kube: rbac_bindings is the {nb} bindings the API holds",
               f"{value(m, 'rbac_bindings')}")

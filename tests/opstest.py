@@ -77,6 +77,29 @@ def binary():
     return os.path.abspath(b)
 
 
+def dlopened():
+    """The sonames BIN loads only when first needed (libcurl, libcrypto):
+    BIN.dlopen, which make writes beside it."""
+    path = binary() + ".dlopen"
+    try:
+        with open(path) as f:
+            return [line.strip() for line in f if line.strip()]
+    except OSError as e:
+        check(False, "the list of libraries loaded on first use", str(e))
+        finish()
+
+
+def mapped(pid, soname):
+    """Whether process pid maps the library soname (its file is named
+    soname or soname.N...)."""
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            name = os.path.basename(line.split(None, 5)[-1].strip())
+            if name == soname or name.startswith(soname + "."):
+                return True
+    return False
+
+
 def tmpdir():
     """A temporary directory for this test, removed at exit."""
     global _tmp

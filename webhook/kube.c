@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "curlfn.h"
 #include "jsonarena.h"
 #include "jsonload.h"
 #include "kubeevent.h"
@@ -682,6 +683,11 @@ struct kube *kube_start(const struct kube_opts *opts, struct err *err)
 
     if (k == NULL) {
         err_set(err, "out of memory");
+        return NULL;
+    }
+    /* Here rather than at start: serve without --kube never maps it. */
+    if (curlfn_load(err) != 0) {
+        free(k);
         return NULL;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {

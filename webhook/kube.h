@@ -43,7 +43,8 @@ struct kube_stats {
  * first, and publish a state before) and images.config.openshift.io/cluster
  * (its registry hostnames go to state_live_set_registries(); a 404 means
  * not OpenShift: the config's registries alone), one thread per kind.
- * Returns a new client, or NULL with err set when a thread cannot start.
+ * Returns a new client, or NULL with err set when libcurl cannot be loaded
+ * (curlfn_load()) or a thread cannot start.
  * Threads block SIGHUP, SIGINT, SIGTERM and SIGPIPE.
  */
 struct kube *kube_start(const struct kube_opts *opts, struct err *err);
