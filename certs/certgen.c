@@ -120,7 +120,7 @@ static int certgen_host(const char *item, size_t len, char *out, size_t cap,
     if (!certgen_is_dns_name(out))
         return err_set(err,
                        "--hosts: %s is neither an IP address nor a DNS name "
-                       "(lower-case labels of letters, digits and '-', "
+                       "(labels of letters, digits and '-', "
                        "\"*.\" allowed in front)",
                        out);
     return 0;
