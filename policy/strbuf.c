@@ -46,8 +46,15 @@ static int strbuf_room(struct strbuf *b, size_t n, size_t *fit)
 
 int strbuf_add(struct strbuf *b, const void *p, size_t n)
 {
-    size_t fit;
+    size_t max = b->max != 0 ? b->max : STRBUF_DEFAULT_MAX, fit;
 
+    /* The usual case, a key or a line into room there is: no call. */
+    if (n < b->cap - b->len && b->len <= max && n <= max - b->len) {
+        memcpy(b->p + b->len, p, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return 0;
+    }
     if (strbuf_room(b, n, &fit) != 0) {
         b->failed = 1;
         return -1;
