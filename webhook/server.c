@@ -668,8 +668,16 @@ int server_run(const struct server_opts *opts, struct err *err)
         more[i].option = MHD_OPTION_THREAD_POOL_SIZE;
         more[i++].value = (intptr_t)threads;
     }
+    /*
+     * poll, not epoll, for the pool: libmicrohttpd 0.9.75 (Debian 12)
+     * aborts the process ("Failed to remove listen FD from epoll set", in
+     * MHD_quiesce_daemon) when a worker thread took the listen socket out
+     * of its epoll set first, a race the single-thread path and the workers
+     * tolerate (ENOENT) and the pool path of MHD_quiesce_daemon does not;
+     * seen at SIGTERM. With poll, each worker drops the socket itself.
+     */
     d = MHD_start_daemon(
-        MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+        MHD_USE_TLS | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
         NULL, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_HTTPS_CERT_CALLBACK,

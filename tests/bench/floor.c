@@ -4,7 +4,7 @@
  *   floor --tls-cert F --tls-key F [--listen ADDR:PORT]
  *
  * Same TLS and thread settings as webhook/server.c and tlscreds.h (TLS
- * 1.2/1.3, epoll, one thread a core, keep-alive). Every POST body is read and
+ * 1.2/1.3, poll, one thread a core, keep-alive). Every POST body is read and
  * parsed with json_loadb, and a fixed AdmissionReview answer goes back. What
  * hack/bench.sh measures the webhook against. Port 0 picks a free port; the
  * chosen one is printed as "floor: listening on https://ADDR:PORT". Runs until
@@ -224,8 +224,8 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     d = MHD_start_daemon(
-        MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, floor_handle, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_USE_TLS | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, floor_handle, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
         MHD_OPTION_HTTPS_PRIORITIES, FLOOR_TLS, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(cores > 0 ? cores : 1), MHD_OPTION_CONNECTION_TIMEOUT, 30u,
