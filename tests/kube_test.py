@@ -65,6 +65,7 @@ procs = []
 # One line a check, counted in opstest (the operability tests' report).
 report = opstest.check
 wait_for = opstest.wait_for
+kubeconfig = opstest.kubeconfig
 
 
 class Stub:
@@ -239,17 +240,6 @@ def flip_time(wh, want, timeout=3.0):
             return time.monotonic() - t0
         time.sleep(0.01)
     return None
-
-
-def kubeconfig(path, server, cluster, user):
-    cfg = {"apiVersion": "v1", "kind": "Config", "current-context": "test",
-           "clusters": [{"name": "c", "cluster": dict(server=server, **cluster)}],
-           "users": [{"name": "u", "user": user}],
-           "contexts": [{"name": "other", "context": {"cluster": "nope", "user": "u"}},
-                        {"name": "test", "context": {"cluster": "c", "user": "u"}}]}
-    with open(path, "w") as f:
-        json.dump(cfg, f)  # JSON is YAML too
-    return path
 
 
 def b64file(path):

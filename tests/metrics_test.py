@@ -381,16 +381,10 @@ def kube_metrics(rbac, nb):
         stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         port = json.loads(stub.stdout.readline())["port"]
-        kc = os.path.join(tmp, "kubeconfig")
-        with open(kc, "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "Config",
-                       "current-context": "t",
-                       "clusters": [{"name": "c", "cluster": {
-                           "server": f"https://127.0.0.1:{port}",
-                           "certificate-authority": f"{c}/ca.crt"}}],
-                       "users": [{"name": "u", "user": {"token": "t"}}],
-                       "contexts": [{"name": "t", "context": {
-                           "cluster": "c", "user": "u"}}]}, f)
+        kc = opstest.kubeconfig(os.path.join(tmp, "kubeconfig"),
+                                f"https://127.0.0.1:{port}",
+                                {"certificate-authority": f"{c}/ca.crt"},
+                                {"token": "t"})
         s = Server("--kubeconfig", kc, name="metrics-kube").start()
         deadline = time.monotonic() + 10
         while True:  # every watch open

@@ -278,6 +278,20 @@ class Server:
             self.proc.wait()
 
 
+def kubeconfig(path, server, cluster, user):
+    """Write a kubeconfig to path: server with the cluster fields (CA),
+    the user fields (token, certificates); a second context, not current,
+    points nowhere, so that a client must honour current-context."""
+    cfg = {"apiVersion": "v1", "kind": "Config", "current-context": "test",
+           "clusters": [{"name": "c", "cluster": dict(server=server, **cluster)}],
+           "users": [{"name": "u", "user": user}],
+           "contexts": [{"name": "other", "context": {"cluster": "nope", "user": "u"}},
+                        {"name": "test", "context": {"cluster": "c", "user": "u"}}]}
+    with open(path, "w") as f:
+        json.dump(cfg, f)  # JSON is YAML too
+    return path
+
+
 def raw_tls(port, timeout=10):
     """A TLS socket to the server, handshake done."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)

@@ -275,16 +275,9 @@ class Stub:
         return self.call("/state")
 
     def kubeconfig(self, path, ca):
-        with open(path, "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "Config",
-                       "current-context": "t",
-                       "clusters": [{"name": "c", "cluster": {
-                           "server": f"https://127.0.0.1:{self.port}",
-                           "certificate-authority": ca}}],
-                       "users": [{"name": "u", "user": {"token": "soak"}}],
-                       "contexts": [{"name": "t", "context": {
-                           "cluster": "c", "user": "u"}}]}, f)
-        return path
+        return opstest.kubeconfig(path, f"https://127.0.0.1:{self.port}",
+                                  {"certificate-authority": ca},
+                                  {"token": "soak"})
 
 
 def binding(name, sa_ns, sa):

@@ -41,6 +41,8 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 STUB = os.path.join(ROOT, "tests", "kube_stub.py")
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import opstest  # noqa: E402 - from tests/, put on the path just above
 TIME = "2026-12-01T10:00:00Z"
 
 procs = []
@@ -172,16 +174,10 @@ class Stub:
 
 class Webhook:
     def __init__(self, binary, tmp, certs, stub, name):
-        kc = os.path.join(tmp, f"{name}.kubeconfig")
-        with open(kc, "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "Config",
-                       "current-context": "c",
-                       "clusters": [{"name": "c", "cluster": {
-                           "server": f"https://127.0.0.1:{stub.port}",
-                           "certificate-authority": f"{certs}/ca.crt"}}],
-                       "users": [{"name": "u", "user": {"token": "t"}}],
-                       "contexts": [{"name": "c", "context": {
-                           "cluster": "c", "user": "u"}}]}, f)
+        kc = opstest.kubeconfig(os.path.join(tmp, f"{name}.kubeconfig"),
+                                f"https://127.0.0.1:{stub.port}",
+                                {"certificate-authority": f"{certs}/ca.crt"},
+                                {"token": "t"})
         self.logpath = os.path.join(tmp, f"{name}.log")
         env = {k: v for k, v in os.environ.items()
                if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
