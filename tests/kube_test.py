@@ -41,9 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import opstest
 
@@ -82,16 +80,7 @@ class Stub:
         self.port, self.control = info["port"], info["control"]
 
     def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.control}{path}", data=data, method=method,
-            headers={"Content-Type": "application/json"})
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            with opener.open(req, timeout=10) as r:
-                return json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as e:
-            return json.loads(e.read() or b"null")
+        return opstest.stub_call(self.control, method, path, body)
 
     def put(self, obj, silent=False):
         return self.call("POST", "/put", {"object": obj, "silent": silent})["rv"]

@@ -63,8 +63,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import opstest
 from opstest import check, wait_for
@@ -259,17 +257,9 @@ class Stub:
         self.up = True
 
     def call(self, path, body=None):
-        data = json.dumps(body if body is not None else {}).encode()
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.control}{path}", data=data,
-            method="POST" if body is not None else "GET",
-            headers={"Content-Type": "application/json"})
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            with opener.open(req, timeout=30) as r:
-                return json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as e:
-            return json.loads(e.read() or b"null")
+        return opstest.stub_call(self.control,
+                                 "POST" if body is not None else "GET", path,
+                                 body, timeout=30)
 
     def state(self):
         return self.call("/state")
